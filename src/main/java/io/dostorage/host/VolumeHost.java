@@ -1,0 +1,31 @@
+package io.dostorage.host;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * This node's side of a volume: makes a volume's filesystem available at a folder, and takes it
+ * away. It is the privileged edge of the plugin (it runs mount tools as root), hence an interface:
+ * tests drive the rules against a stateful fake and drive the real implementations separately.
+ *
+ * <p>Every method is idempotent: mounting what is mounted, or unmounting what is not, does nothing.
+ */
+public interface VolumeHost {
+
+    /**
+     * Makes volume {@code name}'s filesystem available at {@code target}, creating a filesystem of
+     * type {@code fsType} only when the volume holds none.
+     */
+    void mount(String name, String fsType, Path target);
+
+    /** Makes {@code target} a plain folder again; the volume's data stays on the volume. */
+    void unmount(Path target);
+
+    boolean isMounted(Path target);
+
+    /** The mount points directly below {@code root}, as this host sees them now. */
+    List<Path> mountsUnder(Path root);
+
+    /** A short word for the backing, shown in {@code docker volume inspect}. */
+    String kind();
+}

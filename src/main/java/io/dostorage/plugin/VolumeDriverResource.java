@@ -1,0 +1,123 @@
+package io.dostorage.plugin;
+
+import io.dostorage.plugin.Messages.ActivateResponse;
+import io.dostorage.plugin.Messages.Capabilities;
+import io.dostorage.plugin.Messages.CapabilitiesResponse;
+import io.dostorage.plugin.Messages.CreateRequest;
+import io.dostorage.plugin.Messages.ErrResponse;
+import io.dostorage.plugin.Messages.GetResponse;
+import io.dostorage.plugin.Messages.ListResponse;
+import io.dostorage.plugin.Messages.MountRequest;
+import io.dostorage.plugin.Messages.MountResponse;
+import io.dostorage.plugin.Messages.NameRequest;
+import io.dostorage.plugin.Messages.VolumeInfo;
+import io.dostorage.volume.InvalidRequestException;
+import io.dostorage.volume.Volume;
+import io.dostorage.volume.VolumeService;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.List;
+
+/**
+ * Docker's volume plugin protocol: every endpoint is a POST with a JSON body, answered with JSON.
+ * This class only translates between the wire and {@link VolumeService}; failures become
+ * {@code {"Err": "..."}} in {@link ErrorMappers}.
+ */
+@Path("/")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+class VolumeDriverResource {
+
+    /** The endpoints this plugin serves, as listed in an unknown-endpoint error. */
+    static final List<String> ENDPOINTS = List.of("/Plugin.Activate", "/VolumeDriver.Create", "/VolumeDriver.Remove",
+            "/VolumeDriver.Mount", "/VolumeDriver.Unmount", "/VolumeDriver.Path", "/VolumeDriver.Get",
+            "/VolumeDriver.List", "/VolumeDriver.Capabilities");
+
+    private final VolumeService volumes;
+
+    VolumeDriverResource(VolumeService volumes) {
+        this.volumes = volumes;
+    }
+
+    /** dockerd sends this, with an empty body, to a plugin it finds by its socket (legacy plugins). */
+    @POST
+    @Path("Plugin.Activate")
+    public ActivateResponse activate() {
+        return new ActivateResponse(List.of("VolumeDriver"));
+    }
+
+    /** {@code global}: a DigitalOcean volume is one object for the whole cluster, not one per node. */
+    @POST
+    @Path("VolumeDriver.Capabilities")
+    public CapabilitiesResponse capabilities() {
+        return new CapabilitiesResponse(new Capabilities("global"));
+    }
+
+    @POST
+    @Path("VolumeDriver.Create")
+    public ErrResponse create(CreateRequest request) {
+        require(request, "Create", "{\"Name\": \"pgdata\", \"Opts\": {\"size\": \"10\"}}");
+        volumes.create(request.name(), request.opts());
+        return ErrResponse.OK;
+    }
+
+    @POST
+    @Path("VolumeDriver.Remove")
+    public ErrResponse remove(NameRequest request) {
+        require(request, "Remove", "{\"Name\": \"pgdata\"}");
+        volumes.remove(request.name());
+        return ErrResponse.OK;
+    }
+
+    @POST
+    @Path("VolumeDriver.Mount")
+    public MountResponse mount(MountRequest request) {
+        require(request, "Mount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}");
+        return new MountResponse(volumes.mount(request.name(), request.id()).toString(), "");
+    }
+
+    @POST
+    @Path("VolumeDriver.Unmount")
+    public ErrResponse unmount(MountRequest request) {
+        require(request, "Unmount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}");
+        volumes.unmount(request.name(), request.id());
+        return ErrResponse.OK;
+    }
+
+    /** The mountpoint while mounted here; an empty one while not (Docker asks Path of unmounted volumes too). */
+    @POST
+    @Path("VolumeDriver.Path")
+    public MountResponse path(NameRequest request) {
+        require(request, "Path", "{\"Name\": \"pgdata\"}");
+        return new MountResponse(volumes.path(request.name()).map(java.nio.file.Path::toString).orElse(""), "");
+    }
+
+    @POST
+    @Path("VolumeDriver.Get")
+    public GetResponse get(NameRequest request) {
+        require(request, "Get", "{\"Name\": \"pgdata\"}");
+        return new GetResponse(info(volumes.get(request.name()), true), "");
+    }
+
+    @POST
+    @Path("VolumeDriver.List")
+    public ListResponse list() {
+        return new ListResponse(volumes.list().stream().map(v -> info(v, false)).toList(), "");
+    }
+
+    private static VolumeInfo info(Volume volume, boolean withStatus) {
+        return new VolumeInfo(volume.name(), volume.mountpoint() == null ? null : volume.mountpoint().toString(),
+                withStatus ? volume.createdAt().toString() : null, withStatus ? volume.status() : null);
+    }
+
+    private static void require(Object request, String endpoint, String example) {
+        if (request == null) {
+            throw new InvalidRequestException("missing request body: /VolumeDriver." + endpoint + " expects JSON such as "
+                    + example);
+        }
+    }
+}

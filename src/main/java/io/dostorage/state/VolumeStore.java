@@ -1,0 +1,165 @@
+package io.dostorage.state;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The only code that speaks SQL: volumes this node knows and the mount references dockerd holds.
+ *
+ * <p>Every write is its own committed transaction, so a reference returned to dockerd is on disk
+ * before the answer leaves (SQLite in WAL mode survives {@code kill -9} of the process at any point).
+ */
+@ApplicationScoped
+public class VolumeStore {
+
+    private static final TypeReference<Map<String, String>> OPTIONS = new TypeReference<>() { };
+
+    private final AgroalDataSource dataSource;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    VolumeStore(AgroalDataSource dataSource, ObjectMapper json, Clock clock) {
+        this.dataSource = dataSource;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /** Records a volume; returns false, changing nothing, when one of that name is already known. */
+    public boolean insertVolume(String name, Map<String, String> options) {
+        return update("recording volume " + name,
+                "INSERT OR IGNORE INTO volume (name, options, created_at) VALUES (?, ?, ?)",
+                name, toJson(options), clock.instant().toString()) == 1;
+    }
+
+    public Optional<StoredVolume> findVolume(String name) {
+        return query("reading volume " + name, connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT name, options, created_at FROM volume WHERE name = ?")) {
+                select.setString(1, name);
+                try (ResultSet row = select.executeQuery()) {
+                    if (!row.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(volume(row, references(connection, name)));
+                }
+            }
+        });
+    }
+
+    /** All known volumes, by name. */
+    public List<StoredVolume> listVolumes() {
+        return query("listing volumes", connection -> {
+            Map<String, Set<String>> refs = new HashMap<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT volume, caller_id FROM mount_reference");
+                 ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    refs.computeIfAbsent(row.getString(1), k -> new TreeSet<>()).add(row.getString(2));
+                }
+            }
+            List<StoredVolume> volumes = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT name, options, created_at FROM volume ORDER BY name");
+                 ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    volumes.add(volume(row, refs.getOrDefault(row.getString(1), Set.of())));
+                }
+            }
+            return volumes;
+        });
+    }
+
+    /** Forgets a volume; its references must be gone first (the foreign key refuses otherwise). */
+    public boolean deleteVolume(String name) {
+        return update("forgetting volume " + name, "DELETE FROM volume WHERE name = ?", name) == 1;
+    }
+
+    /** Adds the reference (volume, caller ID); returns false when it was already there. */
+    public boolean addReference(String volume, String callerId) {
+        return update("recording mount of volume " + volume + " by " + callerId,
+                "INSERT OR IGNORE INTO mount_reference (volume, caller_id, created_at) VALUES (?, ?, ?)",
+                volume, callerId, clock.instant().toString()) == 1;
+    }
+
+    /** Drops the reference (volume, caller ID); returns false when there was none. */
+    public boolean removeReference(String volume, String callerId) {
+        return update("dropping mount of volume " + volume + " by " + callerId,
+                "DELETE FROM mount_reference WHERE volume = ? AND caller_id = ?", volume, callerId) == 1;
+    }
+
+    private StoredVolume volume(ResultSet row, Set<String> references) throws SQLException {
+        return new StoredVolume(row.getString("name"), fromJson(row.getString("options")),
+                Instant.parse(row.getString("created_at")), references);
+    }
+
+    private static Set<String> references(Connection connection, String volume) throws SQLException {
+        Set<String> ids = new TreeSet<>();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT caller_id FROM mount_reference WHERE volume = ?")) {
+            select.setString(1, volume);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    ids.add(row.getString(1));
+                }
+            }
+        }
+        return ids;
+    }
+
+    private int update(String what, String sql, String... parameters) {
+        return query(what, connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                for (int i = 0; i < parameters.length; i++) {
+                    statement.setString(i + 1, parameters[i]);
+                }
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    private <T> T query(String what, SqlWork<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new StateException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String toJson(Map<String, String> options) {
+        try {
+            return json.writeValueAsString(new LinkedHashMap<>(options));
+        } catch (JsonProcessingException e) {
+            throw new StateException("encoding options: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private Map<String, String> fromJson(String text) {
+        try {
+            return json.readValue(text, OPTIONS);
+        } catch (JsonProcessingException e) {
+            throw new StateException("decoding stored options " + text + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+}

@@ -1,0 +1,9 @@
+package io.dostorage.volume;
+
+/** No volume of that name is known. dockerd relies on this answer to Get before it calls Create. */
+public class VolumeNotFoundException extends VolumeException {
+
+    public VolumeNotFoundException(String name) {
+        super("volume " + name + " not found");
+    }
+}
