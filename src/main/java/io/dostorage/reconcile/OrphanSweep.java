@@ -24,8 +24,7 @@ class OrphanSweep {
         this.volumes = volumes;
     }
 
-    @Scheduled(every = "${dostorage.sweep-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            delayed = "${dostorage.sweep-interval}")
+    @Scheduled(every = "${dostorage.sweep-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
         try {
             List<Path> unmounted = volumes.unmountOrphans();

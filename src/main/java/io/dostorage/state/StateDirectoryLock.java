@@ -2,6 +2,7 @@ package io.dostorage.state;
 
 import io.dostorage.config.PluginConfig;
 import io.quarkus.flyway.FlywayConfigurationCustomizer;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,13 +33,27 @@ class StateDirectoryLock implements FlywayConfigurationCustomizer {
     private FileChannel channel;
     private FileLock lock;
 
+    @Inject
     StateDirectoryLock(PluginConfig config) {
-        this.stateDir = config.stateDir();
+        this(config.stateDir());
+    }
+
+    StateDirectoryLock(Path stateDir) {
+        this.stateDir = stateDir;
     }
 
     @Override
     public void customize(FluentConfiguration configuration) {
         acquire();
+    }
+
+    /** Null when another process, or another lock in this process, holds the file. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
     }
 
     synchronized void acquire() {
@@ -49,7 +65,7 @@ class StateDirectoryLock implements FlywayConfigurationCustomizer {
             Files.createDirectories(stateDir);
             channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            lock = channel.tryLock();
+            lock = tryLock(channel);
             if (lock == null) {
                 String holder = Files.readString(lockFile, StandardCharsets.UTF_8).trim();
                 channel.close();

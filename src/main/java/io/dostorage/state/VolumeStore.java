@@ -3,9 +3,9 @@ package io.dostorage.state;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,11 +32,11 @@ public class VolumeStore {
 
     private static final TypeReference<Map<String, String>> OPTIONS = new TypeReference<>() { };
 
-    private final AgroalDataSource dataSource;
+    private final DataSource dataSource;
     private final ObjectMapper json;
     private final Clock clock;
 
-    VolumeStore(AgroalDataSource dataSource, ObjectMapper json, Clock clock) {
+    public VolumeStore(DataSource dataSource, ObjectMapper json, Clock clock) {
         this.dataSource = dataSource;
         this.json = json;
         this.clock = clock;
