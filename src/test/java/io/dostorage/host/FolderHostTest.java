@@ -1,0 +1,44 @@
+package io.dostorage.host;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FolderHostTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void mountMakesTheFolderAndUnmountKeepsItsFiles() throws Exception {
+        FolderHost host = new FolderHost();
+        Path target = root.resolve("pgdata");
+
+        host.mount("pgdata", "ext4", target);
+        Files.writeString(target.resolve("PG_VERSION"), "16");
+        host.mount("pgdata", "ext4", target);
+        assertTrue(host.isMounted(target));
+        assertEquals(List.of(target), host.mountsUnder(root));
+
+        host.unmount(target);
+        host.unmount(target);
+        assertFalse(host.isMounted(target));
+        assertEquals(List.of(), host.mountsUnder(root));
+        assertEquals("16", Files.readString(target.resolve("PG_VERSION")), "unmounting never deletes data");
+    }
+
+    @Test
+    void aNewProcessSeesNothingMountedLikeAHostAfterReboot() {
+        Path target = root.resolve("pgdata");
+        new FolderHost().mount("pgdata", "ext4", target);
+
+        assertFalse(new FolderHost().isMounted(target));
+    }
+}
