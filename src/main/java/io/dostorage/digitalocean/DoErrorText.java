@@ -1,0 +1,35 @@
+package io.dostorage.digitalocean;
+
+/**
+ * The texts DigitalOcean puts in the {@code message} of an error, for the cases the plugin must
+ * tell apart. The API gives no machine-readable code for them (the {@code id} of a 422 is just
+ * {@code unprocessable_entity}), so they are matched by these words, in this one place. The
+ * emulator answers with the same texts.
+ */
+public final class DoErrorText {
+
+    /** 422 on attach when the volume is already attached (to this droplet or another); used by DigitalOcean's CSI driver. */
+    public static final String ALREADY_ATTACHED = "This volume is already attached";
+
+    /** 422 on detach when the volume is not attached to that droplet; used by DigitalOcean's CSI driver. */
+    public static final String ATTACHMENT_NOT_FOUND = "Attachment not found";
+
+    /** 422 on attach or detach while another action runs on the droplet; used by DigitalOcean's CSI driver. */
+    public static final String PENDING_EVENT = "Droplet already has a pending event";
+
+    /**
+     * 422 on attach when the droplet has as many volumes as DigitalOcean allows (15 since August
+     * 2024, per DigitalOcean's API description). The exact public text is not known to us; matched
+     * by this phrase.
+     */
+    public static final String VOLUME_LIMIT = "maximum number of volumes";
+
+    /** The default message of a 401 from the API. */
+    public static final String UNAUTHORIZED = "Unable to authenticate you";
+
+    /** The default message of a 404 from the API. */
+    public static final String NOT_FOUND = "The resource you were accessing could not be found.";
+
+    private DoErrorText() {
+    }
+}
