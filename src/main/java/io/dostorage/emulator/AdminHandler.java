@@ -1,0 +1,138 @@
+package io.dostorage.emulator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The emulator's own control API under {@code /_emulator/}, for tests that drive an emulator in
+ * another process: droplets, faults, call counts, volumes, contract violations. JSON in and out;
+ * not counted as DO API calls and not contract-checked. Bad input answers 400 {@code {"error": ...}}.
+ */
+final class AdminHandler implements HttpHandler {
+
+    private static final Pattern DROPLET = Pattern.compile("/_emulator/droplets/(\\d+)");
+
+    private final DoEmulator emulator;
+    private final ObjectMapper json;
+
+    AdminHandler(DoEmulator emulator, ObjectMapper json) {
+        this.emulator = emulator;
+        this.json = json;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
+        String path = exchange.getRequestURI().getRawPath();
+        String body = Exchanges.body(exchange);
+        try {
+            Matcher droplet = DROPLET.matcher(path);
+            if (path.equals("/_emulator/droplets") && method.equals("POST")) {
+                JsonNode in = read(body);
+                long id = required(in, "id").asLong();
+                emulator.addDroplet(id, required(in, "region").asText(), Path.of(required(in, "device_dir").asText()));
+                reply(exchange, 201, Wire.object().put("id", id));
+            } else if (droplet.matches() && method.equals("PATCH")) {
+                emulator.setDropletStatus(Long.parseLong(droplet.group(1)), required(read(body), "status").asText());
+                reply(exchange, 200, Wire.object().put("id", Long.parseLong(droplet.group(1))));
+            } else if (droplet.matches() && method.equals("DELETE")) {
+                emulator.removeDroplet(Long.parseLong(droplet.group(1)));
+                Exchanges.send(exchange, 204, Map.of(), Exchanges.JSON, "");
+            } else if (path.equals("/_emulator/faults") && method.equals("POST")) {
+                setFaults(read(body));
+                Exchanges.send(exchange, 204, Map.of(), Exchanges.JSON, "");
+            } else if (path.equals("/_emulator/faults") && method.equals("DELETE")) {
+                emulator.faults().clear();
+                Exchanges.send(exchange, 204, Map.of(), Exchanges.JSON, "");
+            } else if (path.equals("/_emulator/calls") && method.equals("GET")) {
+                ObjectNode out = Wire.object();
+                ObjectNode calls = out.putObject("calls");
+                emulator.calls().forEach(calls::put);
+                out.put("total", emulator.totalCalls());
+                reply(exchange, 200, out);
+            } else if (path.equals("/_emulator/calls") && method.equals("DELETE")) {
+                emulator.resetCalls();
+                Exchanges.send(exchange, 204, Map.of(), Exchanges.JSON, "");
+            } else if (path.equals("/_emulator/volumes") && method.equals("GET")) {
+                ObjectNode out = Wire.object();
+                var array = out.putArray("volumes");
+                for (EmulatedVolume v : emulator.volumes()) {
+                    ObjectNode item = array.addObject()
+                            .put("id", v.id()).put("name", v.name()).put("region", v.region())
+                            .put("size_gigabytes", v.sizeGigabytes()).put("description", v.description())
+                            .put("snapshot_id", v.snapshotId());
+                    v.dropletIds().forEach(item.putArray("droplet_ids")::add);
+                    v.tags().forEach(item.putArray("tags")::add);
+                }
+                reply(exchange, 200, out);
+            } else if (path.equals("/_emulator/violations") && method.equals("GET")) {
+                ObjectNode out = Wire.object();
+                emulator.violations().forEach(out.putArray("violations")::add);
+                reply(exchange, 200, out);
+            } else {
+                reply(exchange, 404, Wire.object().put("error", "no admin endpoint " + method + " " + path));
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            reply(exchange, 400, Wire.object().put("error", e.getMessage()));
+        } catch (DeviceException e) {
+            reply(exchange, 500, Wire.object().put("error", e.getMessage()));
+        }
+    }
+
+    /**
+     * {@code {"latency_ms"?, "rate_limited"?: {"requests", "reset_in_seconds"},
+     * "server_errors"?: {"requests", "status"}, "errored_actions"?}}; what is absent stays as it is.
+     */
+    private void setFaults(JsonNode in) {
+        Faults faults = emulator.faults();
+        if (in.has("latency_ms")) {
+            faults.latency(Duration.ofMillis(in.get("latency_ms").asLong()));
+        }
+        if (in.has("rate_limited")) {
+            JsonNode r = in.get("rate_limited");
+            faults.rateLimited(required(r, "requests").asInt(), Duration.ofSeconds(required(r, "reset_in_seconds").asLong()));
+        }
+        if (in.has("server_errors")) {
+            JsonNode s = in.get("server_errors");
+            faults.serverErrors(required(s, "requests").asInt(), required(s, "status").asInt());
+        }
+        if (in.has("errored_actions")) {
+            faults.erroredActions(in.get("errored_actions").asInt());
+        }
+    }
+
+    private JsonNode read(String body) {
+        try {
+            JsonNode node = json.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException("expected a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static JsonNode required(JsonNode in, String field) {
+        JsonNode value = in.get(field);
+        if (value == null || value.isNull()) {
+            throw new IllegalArgumentException("missing \"" + field + "\"");
+        }
+        return value;
+    }
+
+    private void reply(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        Exchanges.send(exchange, status, Map.of(), Exchanges.JSON, json.writeValueAsString(body));
+    }
+}

@@ -1,0 +1,689 @@
+package io.dostorage.emulator;
+
+import io.dostorage.digitalocean.DoErrorText;
+import io.dostorage.emulator.StateDocument.Action;
+import io.dostorage.emulator.StateDocument.Droplet;
+import io.dostorage.emulator.StateDocument.Snapshot;
+import io.dostorage.emulator.StateDocument.Volume;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The emulated DigitalOcean account: volumes, droplets, volume actions, snapshots and tags, with
+ * the rules DO's API applies to them. One lock (this object) guards everything; every change is
+ * written to the state file (when there is one) before the lock is released, and the device side
+ * (backing files, links, loop devices) changes under the same lock, so the three never disagree.
+ *
+ * <p>Volume actions complete on a timer at their due time ({@code started_at + actionDelay}); every
+ * request also completes the actions already due before it is answered, so an answer never shows an
+ * action "in-progress" past its due time.
+ */
+final class Cloud implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Cloud.class.getName());
+
+    /** DO's rule for volume names, from its API description: lowercase letters, digits and "-", a letter first, at most 64. */
+    static final Pattern VOLUME_NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
+    /** DO's tag name pattern, from its API description. */
+    static final Pattern TAG_NAME = Pattern.compile("[a-zA-Z0-9_\\-:]{1,255}");
+    /** DO's largest volume, 16 TiB, from its API description (resize maximum 16384). */
+    static final int MAX_SIZE_GIGABYTES = 16384;
+    static final Set<String> DROPLET_STATUSES = Set.of("new", "active", "off", "archive");
+    static final Set<String> FILESYSTEM_TYPES = Set.of("ext4", "xfs");
+
+    static final String ATTACH = "attach_volume";
+    static final String DETACH = "detach_volume";
+    static final String RESIZE = "resize_volume";
+
+    private final Clock clock;
+    private final Duration actionDelay;
+    private final int volumeLimit;
+    private final Faults faults;
+    private final Devices devices;
+    private final StateFile stateFile;
+    private final ScheduledExecutorService timer;
+
+    private final Map<String, Volume> volumes = new LinkedHashMap<>();
+    private final Map<Long, Droplet> droplets = new TreeMap<>();
+    private final Map<Long, Action> actions = new LinkedHashMap<>();
+    private final Map<String, Snapshot> snapshots = new LinkedHashMap<>();
+    private final Set<String> tags = new LinkedHashSet<>();
+    private long nextActionId = 1_000_000_001L;
+
+    /** @param stateFile null keeps everything in memory */
+    Cloud(Clock clock, Duration actionDelay, int volumeLimit, Faults faults, Devices devices, StateFile stateFile) {
+        this.clock = clock;
+        this.actionDelay = actionDelay;
+        this.volumeLimit = volumeLimit;
+        this.faults = faults;
+        this.devices = devices;
+        this.stateFile = stateFile;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "do-emulator-actions");
+            t.setDaemon(true);
+            return t;
+        });
+        if (stateFile != null) {
+            stateFile.load().ifPresent(this::restore);
+        }
+    }
+
+    // ---- volumes ----
+
+    record NewVolume(String name, Integer sizeGigabytes, String region, String description, String snapshotId,
+                     List<String> tags, String filesystemType, String filesystemLabel) {
+    }
+
+    synchronized List<Volume> volumes(String name, String region) {
+        settle();
+        return volumes.values().stream()
+                .filter(v -> name == null || v.name().equals(name))
+                .filter(v -> region == null || v.region().equals(region))
+                .toList();
+    }
+
+    synchronized Volume volume(String id) {
+        settle();
+        Volume volume = volumes.get(id);
+        if (volume == null) {
+            throw DoApiError.notFound();
+        }
+        return volume;
+    }
+
+    synchronized Optional<Volume> volumeByName(String name, String region) {
+        settle();
+        return volumes.values().stream()
+                .filter(v -> v.name().equals(name) && v.region().equals(region))
+                .findFirst();
+    }
+
+    /**
+     * Creates a volume. Names are unique per region (DO: "You can only create one volume per region
+     * with the same name"); DO answers a second one with 409 (seen as {@code conflict} and as
+     * {@code already_exists} with the text "already exists"; the emulator says {@code conflict}).
+     */
+    synchronized Volume createVolume(NewVolume request) {
+        settle();
+        String name = request.name();
+        if (name == null || !VOLUME_NAME.matcher(name).matches()) {
+            throw DoApiError.unprocessable("name must be lowercase, start with a letter and contain only letters, "
+                    + "numbers and \"-\", up to 64 characters; got " + quoted(name));
+        }
+        if (!Regions.known(request.region())) {
+            throw DoApiError.unprocessable("region " + quoted(request.region()) + " is not a region with block storage");
+        }
+        Snapshot snapshot = null;
+        if (request.snapshotId() != null) {
+            snapshot = snapshots.get(request.snapshotId());
+            if (snapshot == null) {
+                throw DoApiError.notFound();
+            }
+            if (!snapshot.region().equals(request.region())) {
+                throw DoApiError.unprocessable("snapshot " + snapshot.id() + " is not available in region "
+                        + request.region());
+            }
+        }
+        Integer size = request.sizeGigabytes();
+        if (size == null && snapshot != null) {
+            size = snapshot.minDiskSize();
+        }
+        if (size == null || size < 1 || size > MAX_SIZE_GIGABYTES) {
+            throw DoApiError.unprocessable("size_gigabytes must be between 1 and " + MAX_SIZE_GIGABYTES
+                    + "; got " + size);
+        }
+        if (snapshot != null && size < snapshot.minDiskSize()) {
+            throw DoApiError.unprocessable("size_gigabytes must be at least the snapshot's min_disk_size of "
+                    + snapshot.minDiskSize());
+        }
+        if (request.filesystemType() != null && !request.filesystemType().isEmpty()
+                && !FILESYSTEM_TYPES.contains(request.filesystemType())) {
+            throw DoApiError.unprocessable("filesystem_type must be one of " + FILESYSTEM_TYPES);
+        }
+        List<String> volumeTags = request.tags() == null ? List.of() : List.copyOf(new LinkedHashSet<>(request.tags()));
+        for (String tag : volumeTags) {
+            requireTagName(tag);
+        }
+        if (volumeByName(name, request.region()).isPresent()) {
+            throw DoApiError.conflict("a volume named " + name + " already exists in region " + request.region());
+        }
+        String id = UUID.randomUUID().toString();
+        devices.create(id, size, snapshot == null ? null : snapshot.id());
+        Volume volume = new Volume(id, name, request.region(), size,
+                request.description() == null ? "" : request.description(), volumeTags,
+                snapshot == null ? null : snapshot.id(), request.filesystemType(), request.filesystemLabel(),
+                clock.instant(), null);
+        volumes.put(id, volume);
+        tags.addAll(volumeTags);
+        persist();
+        return volume;
+    }
+
+    /**
+     * Deletes a volume. DO refuses while it is attached: 409 with "A volume that's attached to a
+     * Droplet cannot be deleted. Please detach it first before deleting." (quoted from DO's answers in
+     * public issue reports). A volume with an attach still running counts as attached.
+     */
+    synchronized void deleteVolume(String id) {
+        Volume volume = volume(id);
+        boolean attaching = actions.values().stream()
+                .anyMatch(a -> a.inProgress() && a.volumeId().equals(id) && a.type().equals(ATTACH));
+        if (volume.dropletId() != null || attaching) {
+            throw DoApiError.conflict("A volume that's attached to a Droplet cannot be deleted. "
+                    + "Please detach it first before deleting.");
+        }
+        devices.delete(id);
+        volumes.remove(id);
+        persist();
+    }
+
+    // ---- volume actions ----
+
+    record ActionRequest(String type, Long dropletId, Integer sizeGigabytes, String region) {
+    }
+
+    /**
+     * Starts an attach, detach or resize; it completes (and takes effect) after the action delay.
+     * The refusals are DO's 422s, with the texts in {@link DoErrorText}.
+     */
+    synchronized Action startAction(String volumeId, ActionRequest request) {
+        Volume volume = volume(volumeId);
+        if (request.region() != null && !request.region().equals(volume.region())) {
+            throw DoApiError.unprocessable("volume " + volume.name() + " is in region " + volume.region()
+                    + ", not " + request.region());
+        }
+        String type = request.type() == null ? "" : request.type();
+        Action action = switch (type) {
+            case "attach" -> startAttach(volume, request.dropletId());
+            case "detach" -> startDetach(volume, request.dropletId());
+            case "resize" -> startResize(volume, request.sizeGigabytes());
+            default -> throw DoApiError.unprocessable("type must be attach, detach or resize; got " + quoted(type));
+        };
+        actions.put(action.id(), action);
+        persist();
+        schedule(action);
+        return action;
+    }
+
+    private Action startAttach(Volume volume, Long dropletId) {
+        if (dropletId == null) {
+            throw DoApiError.unprocessable("droplet_id is required to attach a volume");
+        }
+        Droplet droplet = droplets.get(dropletId);
+        if (droplet == null) {
+            // The emulator's choice: DO's text for an unknown droplet here is not known to us.
+            throw DoApiError.notFound();
+        }
+        if (!droplet.region().equals(volume.region())) {
+            // The emulator's choice of status and text: DO only attaches within one region.
+            throw DoApiError.unprocessable("volume " + volume.name() + " is in region " + volume.region()
+                    + " and droplet " + dropletId + " in " + droplet.region()
+                    + ": a volume can only be attached to a droplet in its region");
+        }
+        if (hasPendingEvent(dropletId)) {
+            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+        }
+        boolean attaching = actions.values().stream()
+                .anyMatch(a -> a.inProgress() && a.volumeId().equals(volume.id()) && a.type().equals(ATTACH));
+        if (volume.dropletId() != null || attaching) {
+            throw DoApiError.unprocessable(DoErrorText.ALREADY_ATTACHED);
+        }
+        if (hasActionInProgress(volume.id())) {
+            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+        }
+        long attached = volumes.values().stream().filter(v -> dropletId.equals(v.dropletId())).count();
+        if (attached >= volumeLimit) {
+            throw DoApiError.unprocessable("Droplet " + dropletId + " already has the " + DoErrorText.VOLUME_LIMIT
+                    + " attached (" + volumeLimit + ")");
+        }
+        return newAction(ATTACH, volume, dropletId, null);
+    }
+
+    /** Without {@code droplet_id}, or for a droplet the volume is not attached to, DO answers "Attachment not found". */
+    private Action startDetach(Volume volume, Long dropletId) {
+        if (dropletId != null && hasPendingEvent(dropletId)) {
+            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+        }
+        if (dropletId == null || !dropletId.equals(volume.dropletId())) {
+            throw DoApiError.unprocessable(DoErrorText.ATTACHMENT_NOT_FOUND);
+        }
+        if (hasActionInProgress(volume.id())) {
+            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+        }
+        return newAction(DETACH, volume, dropletId, null);
+    }
+
+    /** DO volumes only grow; the texts of these refusals are the emulator's. */
+    private Action startResize(Volume volume, Integer size) {
+        if (size == null || size > MAX_SIZE_GIGABYTES) {
+            throw DoApiError.unprocessable("size_gigabytes must be at most " + MAX_SIZE_GIGABYTES + "; got " + size);
+        }
+        if (size <= volume.sizeGigabytes()) {
+            throw DoApiError.unprocessable("a volume can only be resized to a larger size: it has "
+                    + volume.sizeGigabytes() + " GiB, asked for " + size);
+        }
+        if (hasActionInProgress(volume.id())
+                || (volume.dropletId() != null && hasPendingEvent(volume.dropletId()))) {
+            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+        }
+        return newAction(RESIZE, volume, null, size);
+    }
+
+    private Action newAction(String type, Volume volume, Long dropletId, Integer size) {
+        Instant now = clock.instant();
+        return new Action(nextActionId++, type, volume.id(), dropletId, size, volume.region(), now,
+                now.plus(actionDelay), null, Action.IN_PROGRESS, faults.takeErroredAction());
+    }
+
+    private boolean hasPendingEvent(long dropletId) {
+        return actions.values().stream()
+                .anyMatch(a -> a.inProgress() && a.dropletId() != null && a.dropletId() == dropletId);
+    }
+
+    private boolean hasActionInProgress(String volumeId) {
+        return actions.values().stream().anyMatch(a -> a.inProgress() && a.volumeId().equals(volumeId));
+    }
+
+    synchronized Action action(long id) {
+        settle();
+        Action action = actions.get(id);
+        if (action == null) {
+            throw DoApiError.notFound();
+        }
+        return action;
+    }
+
+    synchronized List<Action> volumeActions(String volumeId) {
+        volume(volumeId);
+        return actions.values().stream().filter(a -> a.volumeId().equals(volumeId)).toList();
+    }
+
+    /** Completes every action whose time has come; answers whether anything changed. */
+    synchronized boolean settle() {
+        Instant now = clock.instant();
+        boolean changed = false;
+        for (Action action : List.copyOf(actions.values())) {
+            if (action.inProgress() && !action.dueAt().isAfter(now)) {
+                actions.put(action.id(), complete(action, now));
+                changed = true;
+            }
+        }
+        if (changed) {
+            persist();
+        }
+        return changed;
+    }
+
+    private Action complete(Action action, Instant now) {
+        if (action.failing()) {
+            return action.finished(Action.ERRORED, now);
+        }
+        try {
+            return applyEffect(action) ? action.finished(Action.COMPLETED, now) : action.finished(Action.ERRORED, now);
+        } catch (DeviceException e) {
+            LOG.log(System.Logger.Level.ERROR, "volume action " + action.id() + " (" + action.type()
+                    + ") errored: " + e.getMessage());
+            return action.finished(Action.ERRORED, now);
+        }
+    }
+
+    /** The effect of a completed action; false when it can no longer happen (e.g. the droplet is gone). */
+    private boolean applyEffect(Action action) {
+        Volume volume = volumes.get(action.volumeId());
+        if (volume == null) {
+            return false;
+        }
+        switch (action.type()) {
+            case ATTACH -> {
+                Droplet droplet = droplets.get(action.dropletId());
+                if (droplet == null || volume.dropletId() != null) {
+                    return false;
+                }
+                devices.attach(volume.id(), volume.name(), Path.of(droplet.deviceDir()));
+                volumes.put(volume.id(), volume.attachedTo(droplet.id()));
+                return true;
+            }
+            case DETACH -> {
+                if (action.dropletId().equals(volume.dropletId())) {
+                    Droplet droplet = droplets.get(action.dropletId());
+                    if (droplet != null) {
+                        devices.detach(volume.id(), volume.name(), Path.of(droplet.deviceDir()));
+                    }
+                    volumes.put(volume.id(), volume.attachedTo(null));
+                }
+                return true;
+            }
+            case RESIZE -> {
+                devices.resize(volume.id(), action.sizeGigabytes());
+                volumes.put(volume.id(), volume.resizedTo(action.sizeGigabytes()));
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    private void schedule(Action action) {
+        long delayMillis = Math.max(0, Duration.between(clock.instant(), action.dueAt()).toMillis());
+        // A millisecond late rather than early: the action must be due when the timer fires.
+        timer.schedule(this::settleQuietly, delayMillis + 1, TimeUnit.MILLISECONDS);
+    }
+
+    private void settleQuietly() {
+        try {
+            settle();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "completing volume actions failed", e);
+        }
+    }
+
+    // ---- droplets ----
+
+    synchronized void addDroplet(long id, String region, Path deviceDir) {
+        if (id < 1) {
+            throw new IllegalArgumentException("a droplet id is a positive number, not " + id);
+        }
+        if (!Regions.known(region)) {
+            throw new IllegalArgumentException("unknown region " + quoted(region) + "; one of " + Regions.slugs());
+        }
+        String dir = deviceDir.toAbsolutePath().normalize().toString();
+        Droplet existing = droplets.get(id);
+        if (existing != null && existing.region().equals(region) && existing.deviceDir().equals(dir)) {
+            return;
+        }
+        if (existing != null && volumes.values().stream().anyMatch(v -> v.dropletId() != null && v.dropletId() == id)) {
+            throw new IllegalStateException("droplet " + id + " has volumes attached; remove it before changing its "
+                    + "region or device folder");
+        }
+        droplets.put(id, existing == null
+                ? new Droplet(id, region, dir, "active", List.of(), clock.instant())
+                : new Droplet(id, region, dir, existing.status(), existing.tags(), existing.createdAt()));
+        persist();
+    }
+
+    synchronized void setDropletStatus(long id, String status) {
+        if (!DROPLET_STATUSES.contains(status)) {
+            throw new IllegalArgumentException("droplet status is one of " + DROPLET_STATUSES + ", not " + quoted(status));
+        }
+        Droplet droplet = droplets.get(id);
+        if (droplet == null) {
+            throw new IllegalArgumentException("no droplet " + id);
+        }
+        droplets.put(id, droplet.withStatus(status));
+        persist();
+    }
+
+    /** The droplet is destroyed: its attachments go (DO detaches volumes of a destroyed droplet). */
+    synchronized void removeDroplet(long id) {
+        settle();
+        Droplet droplet = droplets.remove(id);
+        if (droplet == null) {
+            return;
+        }
+        for (Volume volume : List.copyOf(volumes.values())) {
+            if (volume.dropletId() != null && volume.dropletId() == id) {
+                devices.detach(volume.id(), volume.name(), Path.of(droplet.deviceDir()));
+                volumes.put(volume.id(), volume.attachedTo(null));
+            }
+        }
+        persist();
+    }
+
+    synchronized Droplet droplet(long id) {
+        settle();
+        Droplet droplet = droplets.get(id);
+        if (droplet == null) {
+            throw DoApiError.notFound();
+        }
+        return droplet;
+    }
+
+    synchronized Optional<Droplet> findDroplet(long id) {
+        return Optional.ofNullable(droplets.get(id));
+    }
+
+    synchronized List<Droplet> droplets() {
+        settle();
+        return List.copyOf(droplets.values());
+    }
+
+    synchronized List<String> attachedVolumeIds(long dropletId) {
+        return volumes.values().stream()
+                .filter(v -> v.dropletId() != null && v.dropletId() == dropletId)
+                .map(Volume::id)
+                .toList();
+    }
+
+    // ---- snapshots ----
+
+    synchronized Snapshot createSnapshot(String volumeId, String name, List<String> snapshotTags) {
+        Volume volume = volume(volumeId);
+        if (name == null || name.isBlank()) {
+            throw DoApiError.unprocessable("name is required for a snapshot");
+        }
+        List<String> tagList = snapshotTags == null ? List.of() : List.copyOf(new LinkedHashSet<>(snapshotTags));
+        tagList.forEach(Cloud::requireTagName);
+        String id = UUID.randomUUID().toString();
+        long dataBytes = devices.snapshot(volume.id(), id);
+        double gigabytes = Math.round(dataBytes * 100.0 / (1024.0 * 1024 * 1024)) / 100.0;
+        Snapshot snapshot = new Snapshot(id, name, volume.id(), volume.region(), volume.sizeGigabytes(), gigabytes,
+                tagList, clock.instant());
+        snapshots.put(id, snapshot);
+        tags.addAll(tagList);
+        persist();
+        return snapshot;
+    }
+
+    synchronized Snapshot snapshot(String id) {
+        Snapshot snapshot = snapshots.get(id);
+        if (snapshot == null) {
+            throw DoApiError.notFound();
+        }
+        return snapshot;
+    }
+
+    synchronized List<Snapshot> volumeSnapshots(String volumeId) {
+        volume(volumeId);
+        return snapshots.values().stream().filter(s -> s.volumeId().equals(volumeId)).toList();
+    }
+
+    synchronized void deleteSnapshot(String id) {
+        snapshot(id);
+        devices.deleteSnapshot(id);
+        snapshots.remove(id);
+        persist();
+    }
+
+    // ---- tags ----
+
+    record TagCounts(String name, int droplets, int volumes, int volumeSnapshots) {
+    }
+
+    record Resource(String id, String type) {
+    }
+
+    /** Creating a tag that exists answers it again (the emulator's choice). */
+    synchronized TagCounts createTag(String name) {
+        requireTagName(name);
+        if (tags.add(name)) {
+            persist();
+        }
+        return tag(name);
+    }
+
+    synchronized TagCounts tag(String name) {
+        if (!tags.contains(name)) {
+            throw DoApiError.notFound();
+        }
+        return new TagCounts(name,
+                (int) droplets.values().stream().filter(d -> d.tags().contains(name)).count(),
+                (int) volumes.values().stream().filter(v -> v.tags().contains(name)).count(),
+                (int) snapshots.values().stream().filter(s -> s.tags().contains(name)).count());
+    }
+
+    synchronized List<TagCounts> tags() {
+        return tags.stream().map(this::tag).toList();
+    }
+
+    synchronized void deleteTag(String name) {
+        tag(name);
+        for (Resource resource : taggedWith(name)) {
+            retag(resource, name, false);
+        }
+        tags.remove(name);
+        persist();
+    }
+
+    synchronized void tagResources(String name, List<Resource> resources, boolean add) {
+        tag(name);
+        for (Resource resource : resources) {
+            requireResource(resource);
+        }
+        for (Resource resource : resources) {
+            retag(resource, name, add);
+        }
+        persist();
+    }
+
+    private List<Resource> taggedWith(String name) {
+        List<Resource> out = new ArrayList<>();
+        volumes.values().stream().filter(v -> v.tags().contains(name)).forEach(v -> out.add(new Resource(v.id(), "volume")));
+        snapshots.values().stream().filter(s -> s.tags().contains(name))
+                .forEach(s -> out.add(new Resource(s.id(), "volume_snapshot")));
+        droplets.values().stream().filter(d -> d.tags().contains(name))
+                .forEach(d -> out.add(new Resource(Long.toString(d.id()), "droplet")));
+        return out;
+    }
+
+    private void requireResource(Resource resource) {
+        String type = resource.type() == null ? "" : resource.type();
+        boolean exists = switch (type) {
+            case "volume" -> resource.id() != null && volumes.containsKey(resource.id());
+            case "volume_snapshot" -> resource.id() != null && snapshots.containsKey(resource.id());
+            case "droplet" -> dropletId(resource.id()).map(droplets::containsKey).orElse(false);
+            default -> throw DoApiError.unprocessable("the emulator tags volumes, volume snapshots and droplets, not "
+                    + quoted(type));
+        };
+        if (!exists) {
+            throw DoApiError.notFound();
+        }
+    }
+
+    private void retag(Resource resource, String name, boolean add) {
+        switch (resource.type()) {
+            case "volume" -> {
+                Volume v = volumes.get(resource.id());
+                volumes.put(v.id(), v.withTags(edit(v.tags(), name, add)));
+            }
+            case "volume_snapshot" -> {
+                Snapshot s = snapshots.get(resource.id());
+                snapshots.put(s.id(), s.withTags(edit(s.tags(), name, add)));
+            }
+            default -> {
+                Droplet d = droplets.get(Long.parseLong(resource.id()));
+                droplets.put(d.id(), d.withTags(edit(d.tags(), name, add)));
+            }
+        }
+    }
+
+    private static List<String> edit(List<String> current, String name, boolean add) {
+        Set<String> next = new LinkedHashSet<>(current);
+        if (add) {
+            next.add(name);
+        } else {
+            next.remove(name);
+        }
+        return List.copyOf(next);
+    }
+
+    private static Optional<Long> dropletId(String id) {
+        try {
+            return Optional.of(Long.parseLong(id));
+        } catch (NumberFormatException | NullPointerException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void requireTagName(String name) {
+        if (name == null || !TAG_NAME.matcher(name).matches()) {
+            throw DoApiError.unprocessable("tag names are letters, numbers, \"_\", \"-\" and \":\", up to 255 "
+                    + "characters; got " + quoted(name));
+        }
+    }
+
+    // ---- inspection ----
+
+    synchronized List<EmulatedVolume> emulatedVolumes() {
+        settle();
+        return volumes.values().stream().map(Cloud::emulated).toList();
+    }
+
+    static EmulatedVolume emulated(Volume v) {
+        return new EmulatedVolume(v.id(), v.name(), v.region(), v.sizeGigabytes(),
+                v.dropletId() == null ? List.of() : List.of(v.dropletId()), v.description(), v.tags(),
+                v.snapshotId());
+    }
+
+    // ---- state ----
+
+    private void persist() {
+        if (stateFile != null) {
+            stateFile.save(new StateDocument(StateDocument.VERSION, nextActionId, List.copyOf(volumes.values()),
+                    List.copyOf(droplets.values()), List.copyOf(actions.values()), List.copyOf(snapshots.values()),
+                    List.copyOf(tags)));
+        }
+    }
+
+    /**
+     * Takes over a saved state: devices of attached volumes are put back (links, loop devices; a
+     * backing file that went missing is recreated empty, with a warning), and actions that were
+     * in flight complete relative to their recorded start.
+     */
+    private void restore(StateDocument doc) {
+        nextActionId = doc.nextActionId();
+        doc.volumes().forEach(v -> volumes.put(v.id(), v));
+        doc.droplets().forEach(d -> droplets.put(d.id(), d));
+        doc.actions().forEach(a -> actions.put(a.id(), a));
+        doc.snapshots().forEach(s -> snapshots.put(s.id(), s));
+        tags.addAll(doc.tags());
+        for (Volume volume : volumes.values()) {
+            if (!Files.exists(devices.backing(volume.id()))) {
+                LOG.log(System.Logger.Level.WARNING, "backing file of volume " + volume.name() + " ("
+                        + devices.backing(volume.id()) + ") is missing; recreating it empty");
+                devices.create(volume.id(), volume.sizeGigabytes(), null);
+            }
+            Droplet droplet = volume.dropletId() == null ? null : droplets.get(volume.dropletId());
+            if (droplet != null) {
+                devices.attach(volume.id(), volume.name(), Path.of(droplet.deviceDir()));
+            }
+        }
+        actions.values().stream().filter(Action::inProgress).forEach(this::schedule);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+
+    private static String quoted(String s) {
+        return s == null ? "nothing" : "\"" + s + "\"";
+    }
+}

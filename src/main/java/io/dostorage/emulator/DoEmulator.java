@@ -1,0 +1,242 @@
+package io.dostorage.emulator;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * A stateful stand-in for DigitalOcean: the volume side of API v2 and the droplet metadata
+ * service, on {@code 127.0.0.1}, in plain Java (no Quarkus, no CDI), so it runs inside the plugin
+ * (dev mode), inside tests and on its own ({@link EmulatorMain}).
+ *
+ * <ul>
+ *   <li>{@link #apiUrl()}: DO's API v2 under {@code /v2}, answering as DO does (see {@link DoApiHandler}).</li>
+ *   <li>{@link #metadataUrl(long)}: a droplet's metadata service ({@code <base>/metadata/v1/id}, ...).</li>
+ *   <li>{@code /_emulator/...}: a control API for tests in another process (see {@link AdminHandler}).</li>
+ * </ul>
+ *
+ * <p>Attaching a volume makes its device appear in the droplet's device folder as
+ * {@code scsi-0DO_Volume_<name>}, pointing at the volume's sparse backing file or, with loop
+ * devices, at a real block device. With a state file, everything survives a restart or a crash.
+ */
+public final class DoEmulator implements AutoCloseable {
+
+    static {
+        // The JDK's HTTP server writes the headers and the body of an answer separately; with Nagle's
+        // algorithm on, the body then waits for the client's delayed ACK (~40 ms per request). The
+        // server reads this property once, when it is first used.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final Cloud cloud;
+    private final Faults faults;
+    private final DoApiHandler api;
+    private final URI apiUrl;
+    private final Path temporaryBackingDir;
+    private boolean closed;
+
+    private DoEmulator(HttpServer server, ExecutorService executor, Cloud cloud, Faults faults, DoApiHandler api,
+                       URI apiUrl, Path temporaryBackingDir) {
+        this.server = server;
+        this.executor = executor;
+        this.cloud = cloud;
+        this.faults = faults;
+        this.api = api;
+        this.apiUrl = apiUrl;
+        this.temporaryBackingDir = temporaryBackingDir;
+    }
+
+    /**
+     * Starts an emulator on {@code 127.0.0.1:settings.port()}, taking over the state file when it
+     * exists (attached volumes get their device links back, actions in flight complete relative to
+     * their recorded start).
+     *
+     * <p>Backing files go to {@code settings.backingDir()}; when that is null, to
+     * {@code <state file>.volumes/} next to a state file (so the data survives with the state), or
+     * to a temporary folder removed on {@link #close()} when there is no state file.
+     *
+     * @throws DeviceException when loop devices are asked for and {@code losetup} cannot be used
+     */
+    public static DoEmulator start(EmulatorSettings settings) {
+        Clock clock = Clock.systemUTC();
+        ObjectMapper json = new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        LoopDevices loops = null;
+        if (settings.loopDevices()) {
+            loops = new LoopDevices();
+            loops.check();
+        }
+        Path temporaryBackingDir = null;
+        Path backingDir = settings.backingDir();
+        try {
+            if (backingDir == null && settings.stateFile() != null) {
+                Path state = settings.stateFile().toAbsolutePath();
+                backingDir = state.resolveSibling(state.getFileName() + ".volumes");
+            } else if (backingDir == null) {
+                backingDir = Files.createTempDirectory("do-emulator-volumes-");
+                temporaryBackingDir = settings.loopDevices() ? null : backingDir;
+            }
+            Files.createDirectories(backingDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating the emulator's backing folder " + backingDir, e);
+        }
+        Faults faults = new Faults(clock);
+        StateFile stateFile = settings.stateFile() == null ? null : new StateFile(settings.stateFile(), json);
+        Cloud cloud = new Cloud(clock, settings.actionDelay(), settings.volumeLimitPerDroplet(), faults,
+                new Devices(backingDir, loops), stateFile);
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), 64);
+        } catch (IOException e) {
+            cloud.close();
+            throw new UncheckedIOException("the DigitalOcean emulator cannot listen on 127.0.0.1:" + settings.port(), e);
+        }
+        URI apiUrl = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        DoApiHandler api = new DoApiHandler(cloud, faults, settings.token(), json, clock, apiUrl);
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "do-emulator-http-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        DoEmulator emulator = new DoEmulator(server, executor, cloud, faults, api, apiUrl, temporaryBackingDir);
+        server.createContext("/v2", api);
+        server.createContext("/droplets/", new MetadataHandler(cloud, json));
+        server.createContext("/_emulator/", new AdminHandler(emulator, json));
+        server.setExecutor(executor);
+        server.start();
+        return emulator;
+    }
+
+    public int port() {
+        return apiUrl.getPort();
+    }
+
+    /** {@code http://127.0.0.1:<port>}; DO's paths ({@code /v2/...}) live under it. */
+    public URI apiUrl() {
+        return apiUrl;
+    }
+
+    /**
+     * The metadata service of one droplet: {@code GET <base>/metadata/v1/id} answers its id,
+     * {@code /metadata/v1/region} its region, {@code /metadata/v1.json} the JSON document.
+     */
+    public URI metadataUrl(long dropletId) {
+        return URI.create(apiUrl + "/droplets/" + dropletId);
+    }
+
+    /** An active droplet whose volumes' devices appear in {@code deviceDir}; adding it again changes nothing. */
+    public void addDroplet(long id, String region, Path deviceDir) {
+        cloud.addDroplet(id, region, deviceDir);
+    }
+
+    /** "active" or "off" (DO's other states "new" and "archive" are accepted too). */
+    public void setDropletStatus(long id, String status) {
+        cloud.setDropletStatus(id, status);
+    }
+
+    /** The droplet is destroyed: GET /v2/droplets/{id} answers 404, its attachments (and device links) go. */
+    public void removeDroplet(long id) {
+        cloud.removeDroplet(id);
+    }
+
+    public Faults faults() {
+        return faults;
+    }
+
+    /** DO API calls so far by "METHOD /path/template", e.g. "POST /v2/volumes/{volume_id}/actions". */
+    public Map<String, Integer> calls() {
+        return api.calls();
+    }
+
+    public int totalCalls() {
+        return api.calls().values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    public void resetCalls() {
+        api.resetCalls();
+    }
+
+    /**
+     * Checks every DO API request before it is handled and every answer before it is sent; null
+     * turns checking off. A request that violates the contract is answered 400
+     * {@code {"id": "bad_request", "message": "contract violation: ..."}}, an answer that violates it
+     * is replaced by 500 {@code {"id": "server_error", "message": "emulator response violates the contract: ..."}};
+     * both are recorded in {@link #violations()}.
+     */
+    public void setContractCheck(ContractCheck check) {
+        api.setContractCheck(check);
+    }
+
+    public List<String> violations() {
+        return api.violations();
+    }
+
+    public Optional<EmulatedVolume> volume(String name, String region) {
+        return cloud.volumeByName(name, region).map(Cloud::emulated);
+    }
+
+    public List<EmulatedVolume> volumes() {
+        return cloud.emulatedVolumes();
+    }
+
+    /** Test hook: the body of the next DO API answer is passed through {@code corruption} before it is checked and sent. */
+    void corruptNextResponse(UnaryOperator<String> corruption) {
+        api.corruptNextResponse(corruption);
+    }
+
+    /** Stops serving. The state file stays, attachments, links and loop devices stay as they are. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.stop(0);
+        executor.shutdownNow();
+        cloud.close();
+        if (temporaryBackingDir != null) {
+            deleteTree(temporaryBackingDir);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // A leftover in a temporary folder harms nothing.
+                }
+            });
+        } catch (IOException e) {
+            // Same: best effort.
+        }
+    }
+}
