@@ -75,7 +75,107 @@ public interface PluginConfig {
         /** {@code DEFAULT_FSTYPE}: filesystem made on a blank volume without {@code -o fstype}: ext4 or xfs. */
         @WithDefault("ext4")
         String fstype();
+
+        /**
+         * {@code TAKEOVER}: what a Mount does when another droplet holds the volume, unless the volume
+         * says otherwise ({@code -o takeover=}): {@code wait} (holder off or gone: detach at once;
+         * running: wait {@code TAKEOVER_WAIT} for it to release, then detach by force), {@code force}
+         * (detach at once), {@code never} (wait, then fail naming the holder).
+         */
+        @WithDefault("wait")
+        String takeover();
+
+        /** {@code TAKEOVER_WAIT}: how long a Mount waits for another droplet to release the volume. */
+        @WithDefault("45s")
+        Duration takeoverWait();
+
+        /**
+         * {@code REMOVE}: what {@code docker volume rm} does to the DigitalOcean volume, unless the volume
+         * says otherwise ({@code -o remove=}): {@code keep}, {@code delete}, or {@code delete-created}
+         * (delete only volumes this plugin created; never one the user brought).
+         */
+        @WithDefault("delete-created")
+        String remove();
+
+        /**
+         * {@code UNMOUNT_GRACE}: after the last Unmount, how long the volume stays mounted and attached
+         * before it is released; a Mount in that time reuses it. dockerd's container start sends a
+         * Mount/Unmount pair right before the real Mount, and a restart should not cost two DO actions.
+         */
+        @WithDefault("5s")
+        Duration unmountGrace();
+
+        /** {@code DEVICE_TIMEOUT}: how long to wait for an attached volume's device to appear. */
+        @WithDefault("30s")
+        Duration deviceTimeout();
+
+        /** {@code LIST_CACHE_TTL}: how long DigitalOcean's list of volumes is reused for Get and List. */
+        @WithDefault("30s")
+        Duration listCacheTtl();
     }
+
+    /** Talking to DigitalOcean. */
+    DigitalOcean digitalocean();
+
+    /** Talking to DigitalOcean. */
+    interface DigitalOcean {
+
+        /**
+         * {@code DO_EMULATOR}: serve the DigitalOcean API and metadata from an emulator inside the
+         * plugin instead of DigitalOcean (dev mode and tests; no account needed). Its state lives in
+         * the state folder.
+         */
+        @WithDefault("false")
+        boolean emulator();
+
+        /** {@code DO_EMULATOR_ACTION_DELAY}: how long the emulator takes to complete an attach or detach. */
+        @WithDefault("1s")
+        Duration emulatorActionDelay();
+
+        /** {@code DO_EMULATOR_TOKEN}: the one token the emulator accepts; any token when unset. */
+        Optional<String> emulatorToken();
+
+        /**
+         * {@code DO_EMULATOR_LOOP_DEVICES}: back the emulator's volumes with loop devices (needs root),
+         * so that they can be formatted and mounted for real; otherwise with plain files.
+         */
+        @WithDefault("false")
+        boolean emulatorLoopDevices();
+
+        /** {@code ACTION_TIMEOUT}: how long to wait for an attach or detach to complete. */
+        @WithDefault("60s")
+        Duration actionTimeout();
+
+        /** {@code ACTION_POLL_INITIAL}: first interval between polls of an action's status; it doubles up to the maximum. */
+        @WithDefault("100ms")
+        Duration actionPollInitial();
+
+        /** {@code ACTION_POLL_MAX}: longest interval between polls of an action's status. */
+        @WithDefault("1s")
+        Duration actionPollMax();
+
+        /**
+         * {@code RATE_LIMIT_MAX_WAIT}: the longest wait for DigitalOcean's rate limit to reset before
+         * a call is retried; a longer one fails the call at once with a clear message.
+         */
+        @WithDefault("20s")
+        Duration rateLimitMaxWait();
+
+        /** {@code DO_CONNECT_TIMEOUT}: connecting to the API. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** {@code DO_READ_TIMEOUT}: waiting for one answer of the API. */
+        @WithDefault("15s")
+        Duration readTimeout();
+    }
+
+    /**
+     * {@code CRASH_AT}: for crash tests only. When an operation reaches the named step (for example
+     * {@code mount-attached}), the process halts at once, as after {@code kill -9}. Never set it in
+     * production.
+     */
+    Optional<String> crashAt();
 
     /** How long a lock on one volume may be waited for before a request fails instead of hanging dockerd. */
     @WithDefault("90s")

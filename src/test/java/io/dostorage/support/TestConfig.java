@@ -1,72 +1,44 @@
 package io.dostorage.support;
 
 import io.dostorage.config.PluginConfig;
-import io.dostorage.config.Secret;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.HashMap;
+import java.util.Map;
 
-/** Settings for tests that build beans by hand: everything under one temporary folder. */
-public record TestConfig(Path mountRoot, Duration lockTimeout, int defaultSize, String defaultFsType)
-        implements PluginConfig {
+/**
+ * Settings for tests that build beans by hand: the real mapping with its real defaults, everything
+ * under one temporary folder, plus the overrides a test asks for (keys as in application.properties).
+ */
+public final class TestConfig {
 
-    public static TestConfig under(Path folder) {
-        return new TestConfig(folder.resolve("mnt"), Duration.ofSeconds(5), 10, "ext4");
+    private TestConfig() {
     }
 
-    public TestConfig withDefaults(int size, String fsType) {
-        return new TestConfig(mountRoot, lockTimeout, size, fsType);
+    public static PluginConfig under(Path folder) {
+        return with(folder, Map.of());
     }
 
-    @Override
-    public Optional<Secret> accessToken() {
-        return Optional.empty();
-    }
-
-    @Override
-    public URI apiUrl() {
-        return URI.create("http://127.0.0.1:1");
-    }
-
-    @Override
-    public URI metadataUrl() {
-        return URI.create("http://127.0.0.1:1");
-    }
-
-    @Override
-    public String socket() {
-        return mountRoot.resolveSibling("plugin.sock").toString();
-    }
-
-    @Override
-    public Path stateDir() {
-        return mountRoot.resolve(".dostorage");
-    }
-
-    @Override
-    public Path deviceDir() {
-        return mountRoot.resolveSibling("dev");
-    }
-
-    @Override
-    public VolumeDefaults volumes() {
-        return new VolumeDefaults() {
-            @Override
-            public int size() {
-                return defaultSize;
-            }
-
-            @Override
-            public String fstype() {
-                return defaultFsType;
-            }
-        };
-    }
-
-    @Override
-    public String sweepInterval() {
-        return "off";
+    public static PluginConfig with(Path folder, Map<String, String> overrides) {
+        Map<String, String> values = new HashMap<>();
+        values.put("dostorage.mount-root", folder.resolve("mnt").toString());
+        values.put("dostorage.state-dir", folder.resolve("mnt/.dostorage").toString());
+        values.put("dostorage.device-dir", folder.resolve("dev").toString());
+        values.put("dostorage.socket", folder.resolve("plugin.sock").toString());
+        values.put("dostorage.lock-timeout", "5s");
+        values.put("dostorage.sweep-interval", "off");
+        values.putAll(overrides);
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .addDefaultInterceptors()
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withMapping(PluginConfig.class)
+                .withSources(new PropertiesConfigSource(values, "test", 500))
+                .build();
+        return config.getConfigMapping(PluginConfig.class);
     }
 }

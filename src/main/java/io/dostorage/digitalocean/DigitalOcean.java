@@ -1,0 +1,202 @@
+package io.dostorage.digitalocean;
+
+import io.dostorage.config.PluginConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * DigitalOcean as the rest of the plugin sees it: volumes, attachments, droplets. Every method is
+ * idempotent, and the "already" answers of DO are handled here, in one place: creating a volume
+ * that exists returns it, attaching what is attached here or detaching what is not attached is a
+ * no-op, deleting what is gone succeeds. Attach and detach return once DO's action has completed.
+ */
+@ApplicationScoped
+public class DigitalOcean {
+
+    private final DoCalls calls;
+    private final Duration actionTimeout;
+    private final Duration pollInitial;
+    private final Duration pollMax;
+
+    DigitalOcean(DoCalls calls, PluginConfig config) {
+        this.calls = calls;
+        this.actionTimeout = config.digitalocean().actionTimeout();
+        this.pollInitial = config.digitalocean().actionPollInitial();
+        this.pollMax = config.digitalocean().actionPollMax();
+    }
+
+    /** The volume of that name in that region (DO allows one per region), if any: one call. */
+    public Optional<DoVolume> findVolume(String name, String region) {
+        List<DoWire.Volume> found = calls.listVolumes(name, region, 1, DoCalls.MAX_PAGE_SIZE).volumes();
+        return found == null ? Optional.empty() : found.stream().filter(v -> name.equals(v.name())).findFirst().map(DoVolume::of);
+    }
+
+    /** Every volume in the region, in as few calls as DO allows (pages of 200). */
+    public List<DoVolume> listVolumes(String region) {
+        List<DoVolume> all = new ArrayList<>();
+        for (int page = 1; ; page++) {
+            DoWire.VolumePage result = calls.listVolumes(null, region, page, DoCalls.MAX_PAGE_SIZE);
+            List<DoWire.Volume> volumes = result.volumes() == null ? List.of() : result.volumes();
+            volumes.forEach(v -> all.add(DoVolume.of(v)));
+            boolean more = result.links() != null && result.links().pages() != null && result.links().pages().next() != null;
+            Integer total = result.meta() == null ? null : result.meta().total();
+            if (volumes.isEmpty() || !more || (total != null && all.size() >= total)) {
+                return all;
+            }
+        }
+    }
+
+    public Optional<DoVolume> getVolume(String id) {
+        try {
+            return Optional.of(DoVolume.of(calls.getVolume(id)));
+        } catch (DigitalOceanException e) {
+            if (e.isNotFound()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Creates the volume. When DO says it exists already (for example because an earlier attempt
+     * reached DO but its answer was lost), the existing one is returned.
+     */
+    public DoVolume createVolume(NewVolume volume) {
+        try {
+            return DoVolume.of(calls.createVolume(new DoWire.NewVolume(volume.name(),
+                    volume.snapshotId() == null ? volume.sizeGib() : null, volume.region(), volume.description(),
+                    volume.snapshotId(), volume.tags().isEmpty() ? null : volume.tags())));
+        } catch (DigitalOceanException e) {
+            if (e.status() == 409 || e.status() == 422) {
+                Optional<DoVolume> existing = findVolume(volume.name(), volume.region());
+                if (existing.isPresent()) {
+                    return existing.get();
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Deletes the volume; one that is already gone is fine. DO refuses while it is attached. */
+    public void deleteVolume(String id) {
+        try {
+            calls.deleteVolume(id);
+        } catch (DigitalOceanException e) {
+            if (!e.isNotFound()) {
+                throw e;
+            }
+        }
+    }
+
+    /** Attaches the volume to the droplet and waits until DO has done it; returns the volume as it is then. */
+    public DoVolume attach(DoVolume volume, long dropletId) {
+        if (volume.isAttachedTo(dropletId)) {
+            return volume;
+        }
+        try {
+            act(volume, new DoWire.VolumeAction("attach", dropletId, volume.region(), null));
+        } catch (DigitalOceanException e) {
+            if (!e.isUnprocessable(DoErrorText.ALREADY_ATTACHED)) {
+                throw e;
+            }
+            DoVolume now = getVolume(volume.id()).orElseThrow(() -> e);
+            if (!now.isAttachedTo(dropletId)) {
+                throw new DigitalOceanException(e.status(), e.errorId(), "volume " + volume.name() + " is attached to droplet "
+                        + now.dropletIds() + ", not " + dropletId + ": " + e.getMessage(), e.requestId());
+            }
+            return now;
+        }
+        return withDroplets(volume, List.of(dropletId));
+    }
+
+    /** Detaches the volume from the droplet and waits until DO has done it; one not attached there is fine. */
+    public DoVolume detach(DoVolume volume, long dropletId) {
+        try {
+            act(volume, new DoWire.VolumeAction("detach", dropletId, volume.region(), null));
+        } catch (DigitalOceanException e) {
+            if (!e.isUnprocessable(DoErrorText.ATTACHMENT_NOT_FOUND)) {
+                throw e;
+            }
+        }
+        return withDroplets(volume, volume.dropletIds().stream().filter(id -> id != dropletId).toList());
+    }
+
+    /** The droplet, or empty when DO no longer knows it (destroyed). */
+    public Optional<DoDroplet> droplet(long id) {
+        try {
+            return Optional.of(DoDroplet.of(calls.getDroplet(id)));
+        } catch (DigitalOceanException e) {
+            if (e.isNotFound()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Tags the volume, creating the tag first (creating an existing tag is harmless on DO). */
+    public void tagVolume(String volumeId, String tag) {
+        calls.createTag(tag);
+        calls.tagVolume(tag, volumeId);
+    }
+
+    /**
+     * Starts the action and waits for it. While the droplet is busy with another action DO answers
+     * 422 "pending event"; that is waited out too, within the same deadline.
+     */
+    private void act(DoVolume volume, DoWire.VolumeAction action) {
+        long deadline = System.nanoTime() + actionTimeout.toNanos();
+        Duration pause = pollInitial;
+        DoWire.Action started;
+        while (true) {
+            try {
+                started = calls.volumeAction(volume.id(), action);
+                break;
+            } catch (DigitalOceanException e) {
+                if (!e.isUnprocessable(DoErrorText.PENDING_EVENT) || System.nanoTime() + pause.toNanos() > deadline) {
+                    throw e;
+                }
+            }
+            pause = sleep(pause);
+        }
+        await(started, volume, deadline);
+    }
+
+    private void await(DoWire.Action action, DoVolume volume, long deadline) {
+        Duration pause = pollInitial;
+        DoWire.Action current = action;
+        while (!"completed".equals(current.status())) {
+            if ("errored".equals(current.status())) {
+                throw new DigitalOceanException(0, "action_errored", "DigitalOcean action " + current.id() + " ("
+                        + current.type() + " of volume " + volume.name() + ", started " + current.startedAt()
+                        + ") ended with status errored", null);
+            }
+            if (System.nanoTime() + pause.toNanos() > deadline) {
+                throw new DigitalOceanException(0, "action_timeout", "DigitalOcean action " + current.id() + " ("
+                        + current.type() + " of volume " + volume.name() + ") still " + current.status() + " after "
+                        + actionTimeout.toSeconds() + "s (ACTION_TIMEOUT)", null);
+            }
+            pause = sleep(pause);
+            current = calls.getAction(current.id());
+        }
+    }
+
+    private Duration sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DigitalOceanException("interrupted while waiting for DigitalOcean", e);
+        }
+        Duration next = pause.multipliedBy(2);
+        return next.compareTo(pollMax) > 0 ? pollMax : next;
+    }
+
+    private static DoVolume withDroplets(DoVolume v, List<Long> droplets) {
+        return new DoVolume(v.id(), v.name(), v.region(), v.sizeGib(), droplets, v.description(), v.tags(),
+                v.filesystemType(), v.createdAt());
+    }
+}

@@ -1,0 +1,205 @@
+package io.dostorage.digitalocean;
+
+import io.dostorage.config.PluginConfig;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.smallrye.faulttolerance.api.BeforeRetry;
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.client.ClientRequestFilter;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.faulttolerance.Timeout;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One method per DigitalOcean HTTP call, each guarded by fault tolerance, each turning DO's answer
+ * into a record or a {@link DigitalOceanException}. Policy, per DO's API documentation:
+ * <ul>
+ *   <li>429, 5xx and network failures are retried with exponential back-off and jitter; a 429
+ *       waits at least as long as DO's {@code Retry-After} (seconds, sent with 429s since 2023) or
+ *       {@code ratelimit-reset} (epoch seconds) says, and is not retried at all when that is
+ *       longer than {@code RATE_LIMIT_MAX_WAIT} (an hourly quota that is spent will not come back
+ *       within dockerd's deadline);</li>
+ *   <li>other 4xx are never retried: asking again gets the same answer;</li>
+ *   <li>a circuit breaker stops calling for a while after most recent calls failed, so that a DO
+ *       outage does not turn into a storm of retries from every node;</li>
+ *   <li>each attempt has a timeout.</li>
+ * </ul>
+ * The annotations' values are defaults; MicroProfile config overrides them
+ * ({@code io.dostorage.digitalocean.DoCalls/Retry/delay=...}).
+ */
+@ApplicationScoped
+@Retry(maxRetries = 5, delay = 250, jitter = 200, maxDuration = 90, durationUnit = ChronoUnit.SECONDS,
+        retryOn = DigitalOceanUnavailableException.class)
+@ExponentialBackoff(factor = 2, maxDelay = 8, maxDelayUnit = ChronoUnit.SECONDS)
+@BeforeRetry(RateLimitWait.class)
+@CircuitBreaker(requestVolumeThreshold = 8, failureRatio = 0.75, delay = 15, delayUnit = ChronoUnit.SECONDS,
+        successThreshold = 2, failOn = DigitalOceanUnavailableException.class)
+@Timeout(value = 20, unit = ChronoUnit.SECONDS)
+class DoCalls {
+
+    /** The largest page DO serves (OpenAPI: per_page maximum 200). */
+    static final int MAX_PAGE_SIZE = 200;
+
+    private final DigitalOceanApi api;
+    private final URI baseUrl;
+    private final boolean hasToken;
+    private final Duration maxRateLimitWait;
+    private final Clock clock;
+
+    DoCalls(Endpoints endpoints, PluginConfig config, Clock clock) {
+        this.baseUrl = endpoints.api();
+        this.hasToken = endpoints.token().isPresent();
+        this.maxRateLimitWait = config.digitalocean().rateLimitMaxWait();
+        this.clock = clock;
+        ClientRequestFilter bearer = request -> endpoints.token()
+                .ifPresent(token -> request.getHeaders().putSingle(HttpHeaders.AUTHORIZATION, "Bearer " + token.reveal()));
+        this.api = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(baseUrl)
+                .register(bearer)
+                .disableDefaultMapper(true)
+                .connectTimeout(config.digitalocean().connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(config.digitalocean().readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .build(DigitalOceanApi.class);
+    }
+
+    DoWire.VolumePage listVolumes(String name, String region, int page, int perPage) {
+        return read(() -> api.listVolumes(name, region, page, perPage), DoWire.VolumePage.class);
+    }
+
+    DoWire.Volume getVolume(String id) {
+        return read(() -> api.getVolume(id), DoWire.VolumeEnvelope.class).volume();
+    }
+
+    DoWire.Volume createVolume(DoWire.NewVolume volume) {
+        return read(() -> api.createVolume(volume), DoWire.VolumeEnvelope.class).volume();
+    }
+
+    void deleteVolume(String id) {
+        read(() -> api.deleteVolume(id), Void.class);
+    }
+
+    DoWire.Action volumeAction(String volumeId, DoWire.VolumeAction action) {
+        return read(() -> api.volumeAction(volumeId, action), DoWire.ActionEnvelope.class).action();
+    }
+
+    DoWire.Action getAction(long id) {
+        return read(() -> api.getAction(id), DoWire.ActionEnvelope.class).action();
+    }
+
+    DoWire.Droplet getDroplet(long id) {
+        return read(() -> api.getDroplet(id), DoWire.DropletEnvelope.class).droplet();
+    }
+
+    void createTag(String tag) {
+        read(() -> api.createTag(new DoWire.NewTag(tag)), Void.class);
+    }
+
+    void tagVolume(String tag, String volumeId) {
+        read(() -> api.tagResources(tag, new DoWire.TagResources(List.of(new DoWire.TagResource(volumeId, "volume")))),
+                Void.class);
+    }
+
+    private <T> T read(Supplier<Response> call, Class<T> type) {
+        if (!hasToken) {
+            throw new DigitalOceanException(0, "no_token", "no DigitalOcean access token: set ACCESS_TOKEN "
+                    + "(docker plugin set <plugin> ACCESS_TOKEN=<token>)", null);
+        }
+        Response response;
+        try {
+            response = call.get();
+        } catch (ProcessingException e) {
+            throw new DigitalOceanUnavailableException("cannot reach DigitalOcean at " + baseUrl + ": " + rootMessage(e), e);
+        }
+        try {
+            int status = response.getStatus();
+            if (status < 300) {
+                return type == Void.class || status == 204 ? null : response.readEntity(type);
+            }
+            throw failure(response);
+        } catch (ProcessingException e) {
+            throw new DigitalOceanUnavailableException("reading DigitalOcean's answer: " + rootMessage(e), e);
+        } finally {
+            response.close();
+        }
+    }
+
+    private DigitalOceanException failure(Response response) {
+        int status = response.getStatus();
+        DoWire.Error error = errorBody(response);
+        String requestId = Optional.ofNullable(error.requestId()).orElse(response.getHeaderString("x-request-id"));
+        String said = Optional.ofNullable(error.message()).filter(m -> !m.isBlank())
+                .orElse(response.getStatusInfo().getReasonPhrase());
+        String where = " (HTTP " + status + (requestId == null ? "" : ", request id " + requestId) + ")";
+        if (status == 401 || status == 403) {
+            return new DigitalOceanException(status, error.id(), "DigitalOcean rejected the access token: " + said + where,
+                    requestId);
+        }
+        if (status == 429) {
+            Duration wait = rateLimitWait(response);
+            if (wait.compareTo(maxRateLimitWait) > 0) {
+                return new DigitalOceanException(status, error.id(), "DigitalOcean's rate limit for this access token is "
+                        + "used up for " + wait.toSeconds() + "s more; try again later: " + said + where, requestId);
+            }
+            return new DigitalOceanUnavailableException(status, error.id(), "DigitalOcean rate limit: " + said + where,
+                    requestId, wait);
+        }
+        if (status >= 500) {
+            return new DigitalOceanUnavailableException(status, error.id(), "DigitalOcean failed: " + said + where,
+                    requestId, null);
+        }
+        return new DigitalOceanException(status, error.id(), said + where, requestId);
+    }
+
+    /** How long DO asks us to wait: Retry-After (seconds), else ratelimit-reset (epoch seconds) minus now. */
+    private Duration rateLimitWait(Response response) {
+        Long retryAfter = number(response.getHeaderString("Retry-After"));
+        if (retryAfter != null) {
+            return Duration.ofSeconds(Math.max(0, retryAfter));
+        }
+        Long reset = number(response.getHeaderString("ratelimit-reset"));
+        if (reset != null) {
+            return Duration.ofSeconds(Math.max(0, reset - clock.instant().getEpochSecond()));
+        }
+        return Duration.ZERO;
+    }
+
+    private static DoWire.Error errorBody(Response response) {
+        try {
+            DoWire.Error error = response.readEntity(DoWire.Error.class);
+            return error == null ? new DoWire.Error(null, null, null) : error;
+        } catch (RuntimeException e) {
+            return new DoWire.Error(null, null, null);
+        }
+    }
+
+    private static Long number(String header) {
+        if (header == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+}

@@ -1,0 +1,60 @@
+package io.dostorage.digitalocean;
+
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import org.eclipse.microprofile.faulttolerance.Retry;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The droplet this plugin runs on, from DigitalOcean's metadata service. A droplet's id and region
+ * never change, so each is asked once and kept.
+ */
+@ApplicationScoped
+public class ThisDroplet {
+
+    private final MetadataApi metadata;
+    private final String url;
+    private volatile Long id;
+    private volatile String region;
+
+    ThisDroplet(Endpoints endpoints) {
+        this.url = endpoints.metadata().toString();
+        this.metadata = QuarkusRestClientBuilder.newBuilder().baseUri(endpoints.metadata())
+                .connectTimeout(2, TimeUnit.SECONDS).readTimeout(5, TimeUnit.SECONDS)
+                .build(MetadataApi.class);
+    }
+
+    @Retry(maxRetries = 3, delay = 200, retryOn = DigitalOceanUnavailableException.class)
+    public long id() {
+        if (id == null) {
+            String text = ask("id", metadata::id);
+            try {
+                id = Long.parseLong(text.trim());
+            } catch (NumberFormatException e) {
+                throw new DigitalOceanException(0, "metadata", "the metadata service at " + url
+                        + " answered droplet id " + text + ", which is not a number", null);
+            }
+        }
+        return id;
+    }
+
+    @Retry(maxRetries = 3, delay = 200, retryOn = DigitalOceanUnavailableException.class)
+    public String region() {
+        if (region == null) {
+            region = ask("region", metadata::region).trim();
+        }
+        return region;
+    }
+
+    private String ask(String what, java.util.function.Supplier<String> call) {
+        try {
+            return call.get();
+        } catch (ProcessingException | WebApplicationException e) {
+            throw new DigitalOceanUnavailableException("reading this droplet's " + what + " from the metadata service at "
+                    + url + ": " + e.getMessage() + " (the plugin must run on a DigitalOcean droplet, or with DO_EMULATOR=true)", e);
+        }
+    }
+}
