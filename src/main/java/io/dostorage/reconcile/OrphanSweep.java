@@ -5,13 +5,13 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Every {@code SWEEP_INTERVAL}, unmounts volumes that are mounted under the mount root but that no
- * container references (a crash between a mount and its reference, or a mount made by hand). It
- * reads only local state and the mount table: an idle node makes no DigitalOcean call.
+ * Every {@code SWEEP_INTERVAL}, unmounts what is mounted under the mount root that no container
+ * references, and releases (unmounts and detaches) volumes attached here with no reference once
+ * the unmount grace has passed: a backstop for releases a crash or an error missed. It decides
+ * from local state and the mount table only: an idle node makes no DigitalOcean call.
  */
 @ApplicationScoped
 class OrphanSweep {
@@ -27,8 +27,8 @@ class OrphanSweep {
     @Scheduled(every = "${dostorage.sweep-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
         try {
-            List<Path> unmounted = volumes.unmountOrphans();
-            unmounted.forEach(path -> LOG.infof("unmounted orphaned volume at %s: no container references it", path));
+            List<String> released = volumes.sweep();
+            released.forEach(name -> LOG.infof("released volume %s: no container references it", name));
         } catch (RuntimeException e) {
             LOG.errorf("orphan sweep: %s", e.getMessage());
         }

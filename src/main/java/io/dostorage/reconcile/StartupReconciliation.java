@@ -9,9 +9,10 @@ import org.jboss.logging.Logger;
 import java.util.Map;
 
 /**
- * At start-up, before the socket is bound (Quarkus binds it after the start-up observers), brings
- * the host back in line with the references in the state file: a plugin restart, a crash or a node
- * reboot must not leave a container that dockerd thinks is using a volume without its mount.
+ * At start-up, before the socket is bound (Quarkus binds it after the start-up observers), finishes
+ * or undoes the operations a crash left in flight, and brings mounts and attachments in line with
+ * the references in the state file: a plugin restart or crash at any moment must leave no
+ * container without its mount, and no stray mount or attachment.
  */
 @ApplicationScoped
 class StartupReconciliation {
@@ -25,7 +26,7 @@ class StartupReconciliation {
     }
 
     void onStart(@Observes StartupEvent event) {
-        Map<String, String> failures = volumes.restoreMounts();
+        Map<String, String> failures = volumes.recover();
         // One broken volume must not keep the plugin, and so every other volume, from starting.
         failures.values().forEach(LOG::error);
     }

@@ -31,6 +31,7 @@ import java.util.TreeSet;
 public class VolumeStore {
 
     private static final TypeReference<Map<String, String>> OPTIONS = new TypeReference<>() { };
+    private static final String COLUMNS = "name, options, created_at, do_id, region, created_here, attached_droplet";
 
     private final DataSource dataSource;
     private final ObjectMapper json;
@@ -49,10 +50,59 @@ public class VolumeStore {
                 name, toJson(options), clock.instant().toString()) == 1;
     }
 
+    /** Records a volume with its DigitalOcean side; returns false, changing nothing, when one of that name is known. */
+    public boolean insertVolume(String name, Map<String, String> options, String doId, String region, boolean createdHere,
+                                Long attachedDroplet) {
+        return update("recording volume " + name,
+                "INSERT OR IGNORE INTO volume (name, options, created_at, do_id, region, created_here, attached_droplet) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                name, toJson(options), clock.instant().toString(), doId, region, createdHere ? "1" : "0",
+                attachedDroplet == null ? null : attachedDroplet.toString()) == 1;
+    }
+
+    /** Records the droplet the volume is now attached to; null when it is detached. */
+    public void setAttached(String name, Long droplet) {
+        update("recording attachment of volume " + name, "UPDATE volume SET attached_droplet = ? WHERE name = ?",
+                droplet == null ? null : droplet.toString(), name);
+    }
+
+    /** Starts journalling an operation on the volume (replacing any left over). */
+    public void beginOperation(String volume, String kind, String callerId) {
+        update("journalling " + kind + " of volume " + volume,
+                "INSERT OR REPLACE INTO operation (volume, kind, caller_id, step, started_at) VALUES (?, ?, ?, 'begun', ?)",
+                volume, kind, callerId, clock.instant().toString());
+    }
+
+    /** Records the step the volume's operation has completed. */
+    public void operationStep(String volume, String step) {
+        update("journalling step " + step + " of volume " + volume, "UPDATE operation SET step = ? WHERE volume = ?",
+                step, volume);
+    }
+
+    public void endOperation(String volume) {
+        update("ending the journal entry of volume " + volume, "DELETE FROM operation WHERE volume = ?", volume);
+    }
+
+    /** Operations left in flight, oldest first: after a crash, what the reconciliation must finish or undo. */
+    public List<Operation> operations() {
+        return query("reading the journal", connection -> {
+            List<Operation> operations = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT volume, kind, caller_id, step, started_at FROM operation ORDER BY started_at");
+                 ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    operations.add(new Operation(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
+                            Instant.parse(row.getString(5))));
+                }
+            }
+            return operations;
+        });
+    }
+
     public Optional<StoredVolume> findVolume(String name) {
         return query("reading volume " + name, connection -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT name, options, created_at FROM volume WHERE name = ?")) {
+                    "SELECT " + COLUMNS + " FROM volume WHERE name = ?")) {
                 select.setString(1, name);
                 try (ResultSet row = select.executeQuery()) {
                     if (!row.next()) {
@@ -76,7 +126,7 @@ public class VolumeStore {
             }
             List<StoredVolume> volumes = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT name, options, created_at FROM volume ORDER BY name");
+                    "SELECT " + COLUMNS + " FROM volume ORDER BY name");
                  ResultSet row = select.executeQuery()) {
                 while (row.next()) {
                     volumes.add(volume(row, refs.getOrDefault(row.getString(1), Set.of())));
@@ -105,8 +155,12 @@ public class VolumeStore {
     }
 
     private StoredVolume volume(ResultSet row, Set<String> references) throws SQLException {
+        boolean createdHere = row.getInt("created_here") == 1;
+        long attached = row.getLong("attached_droplet");
+        Long attachedDroplet = row.wasNull() ? null : attached;
         return new StoredVolume(row.getString("name"), fromJson(row.getString("options")),
-                Instant.parse(row.getString("created_at")), references);
+                Instant.parse(row.getString("created_at")), references, row.getString("do_id"), row.getString("region"),
+                createdHere, attachedDroplet);
     }
 
     private static Set<String> references(Connection connection, String volume) throws SQLException {

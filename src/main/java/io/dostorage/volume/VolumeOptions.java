@@ -18,8 +18,11 @@ import java.util.regex.Pattern;
  * @param description free text stored on the DigitalOcean volume, or null
  * @param tags        DigitalOcean tags for the volume
  * @param subpath     folder inside the volume handed to containers instead of its root, or null
+ * @param takeover    takeover policy of this volume (wait, force, never), or null for the setting
+ * @param remove      remove policy of this volume (keep, delete, delete-created), or null for the setting
  */
-record VolumeOptions(int sizeGib, String fsType, String snapshot, String description, List<String> tags, String subpath) {
+record VolumeOptions(int sizeGib, String fsType, String snapshot, String description, List<String> tags, String subpath,
+                     String takeover, String remove) {
 
     /** DigitalOcean volumes are 1 GiB to 16 TiB (DigitalOcean Volumes limits). */
     static final int MAX_SIZE_GIB = 16_384;
@@ -31,17 +34,23 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
     static final String DESCRIPTION = "description";
     static final String TAGS = "tags";
     static final String SUBPATH = "subpath";
+    static final String TAKEOVER = "takeover";
+    static final String REMOVE = "remove";
+    static final List<String> TAKEOVER_POLICIES = List.of("wait", "force", "never");
+    static final List<String> REMOVE_POLICIES = List.of("keep", "delete", "delete-created");
 
     /** Each known key and what it allows, as said in an error. */
     private static final SortedMap<String, String> ALLOWED = new TreeMap<>(Map.of(
+            TAKEOVER, "one of " + String.join(", ", TAKEOVER_POLICIES),
+            REMOVE, "one of " + String.join(", ", REMOVE_POLICIES),
             SIZE, "a whole number of GiB from 1 to " + MAX_SIZE_GIB,
             FSTYPE, "one of " + String.join(", ", FS_TYPES),
             SNAPSHOT, "a DigitalOcean snapshot id (letters, digits and '-', at most 64 characters)",
             DESCRIPTION, "free text of at most 1024 characters, without control characters",
             TAGS, "a comma-separated list of DigitalOcean tags, each of letters, digits, '_', '-' and ':', "
                     + "at most 255 characters",
-            SUBPATH, "a relative folder inside the volume such as data or pg/data, made of letters, digits, "
-                    + "'.', '_' and '-'; '.', '..', empty parts and a leading '/' are not allowed"));
+            SUBPATH, "a relative folder inside the volume such as data or pg/data, at most 64 characters of letters, "
+                    + "digits, '.', '_' and '-'; '.', '..', empty parts and a leading '/' are not allowed"));
 
     private static final Pattern SNAPSHOT_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_:-]{1,255}");
@@ -89,7 +98,7 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
         String tags = canonical.get(TAGS);
         return new VolumeOptions(Integer.parseInt(canonical.get(SIZE)), canonical.get(FSTYPE), canonical.get(SNAPSHOT),
                 canonical.get(DESCRIPTION), tags == null ? List.of() : Arrays.asList(tags.split(",")),
-                canonical.get(SUBPATH));
+                canonical.get(SUBPATH), canonical.get(TAKEOVER), canonical.get(REMOVE));
     }
 
     /** The canonical map of every option that has a value. */
@@ -109,6 +118,12 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
         if (subpath != null) {
             map.put(SUBPATH, subpath);
         }
+        if (takeover != null) {
+            map.put(TAKEOVER, takeover);
+        }
+        if (remove != null) {
+            map.put(REMOVE, remove);
+        }
         return map;
     }
 
@@ -124,6 +139,8 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
             case TAGS -> require(key, value, !value.isEmpty()
                     && Arrays.stream(value.split(",", -1)).allMatch(tag -> TAG.matcher(tag).matches()));
             case SUBPATH -> require(key, value, isRelativeFolder(value));
+            case TAKEOVER -> require(key, value, TAKEOVER_POLICIES.contains(value));
+            case REMOVE -> require(key, value, REMOVE_POLICIES.contains(value));
             default -> throw new IllegalStateException("no rule for option " + key);
         };
     }
@@ -141,7 +158,7 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
     }
 
     private static boolean isRelativeFolder(String value) {
-        if (value.isEmpty() || value.length() > 1024) {
+        if (value.isEmpty() || value.length() > 64) {
             return false;
         }
         return Arrays.stream(value.split("/", -1))

@@ -1,56 +1,105 @@
 package io.dostorage.volume;
 
 import io.dostorage.config.PluginConfig;
+import io.dostorage.digitalocean.DigitalOcean;
+import io.dostorage.digitalocean.DigitalOceanException;
+import io.dostorage.digitalocean.DoDroplet;
+import io.dostorage.digitalocean.DoVolume;
+import io.dostorage.digitalocean.NewVolume;
+import io.dostorage.digitalocean.ThisDroplet;
 import io.dostorage.host.HostException;
 import io.dostorage.host.VolumeHost;
+import io.dostorage.state.Operation;
 import io.dostorage.state.StateException;
 import io.dostorage.state.StoredVolume;
 import io.dostorage.state.VolumeStore;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The rules of a volume's life on this node: create, mount, unmount, remove, and the views Docker
- * asks for. It owns the invariants: input is checked before anything changes; a mount reference is
- * on disk before the mountpoint is handed out; a volume is unmounted only when its last reference
- * is gone; a volume that is mounted is never forgotten.
- *
- * <p>Operations on one volume hold its lock; every one is idempotent (check, then act), so dockerd
- * may repeat any call, and a call interrupted by a crash can simply be made again.
+ * The rules of a volume's life on this node: create, mount, unmount, remove, the views Docker asks
+ * for, and the reconciliation after a crash. It owns the invariants:
+ * <ul>
+ *   <li>input is checked before anything changes;</li>
+ *   <li>a mount reference is on disk before the mountpoint is handed out, and a reference dockerd
+ *       was given is never dropped;</li>
+ *   <li>a volume is unmounted and detached only when no reference is left (after a grace that a new
+ *       Mount cancels), so the next droplet finds it free;</li>
+ *   <li>a volume held by another droplet is taken over only as the takeover policy says;</li>
+ *   <li>a DigitalOcean volume is deleted only as the remove policy says, never while attached or
+ *       mounted.</li>
+ * </ul>
+ * Operations on one volume hold its lock and are journalled step by step ({@link Steps}); every
+ * one checks before it acts, so dockerd may repeat any call and a crash at any step converges at
+ * the next start ({@link #recover()}).
  */
 @ApplicationScoped
 public class VolumeService {
 
+    /** Tag put on every DigitalOcean volume this plugin creates, so every node can tell them from volumes users brought. */
+    static final String CREATED_TAG = "dostorage:created";
+
+    private static final Logger LOG = Logger.getLogger(VolumeService.class);
     private static final int MAX_CALLER_ID_LENGTH = 256;
 
     private final VolumeStore store;
     private final VolumeHost host;
+    private final DigitalOcean digitalOcean;
+    private final ThisDroplet droplet;
+    private final RemoteVolumes remote;
+    private final Steps steps;
+    private final Clock clock;
     private final Path mountRoot;
-    private final int defaultSizeGib;
-    private final String defaultFsType;
+    private final PluginConfig.VolumeDefaults defaults;
+    private final TakeoverPolicy takeover;
     private final VolumeLocks locks;
+    private final ScheduledExecutorService releases;
+    /** When each volume lost its last reference in this process; the sweep releases after the grace. */
+    private final Map<String, Instant> unreferencedSince = new ConcurrentHashMap<>();
 
-    VolumeService(VolumeStore store, VolumeHost host, PluginConfig config) {
+    VolumeService(VolumeStore store, VolumeHost host, DigitalOcean digitalOcean, ThisDroplet droplet,
+                  RemoteVolumes remote, Steps steps, PluginConfig config, Clock clock) {
         this.store = store;
         this.host = host;
+        this.digitalOcean = digitalOcean;
+        this.droplet = droplet;
+        this.remote = remote;
+        this.steps = steps;
+        this.clock = clock;
         this.mountRoot = config.mountRoot().toAbsolutePath().normalize();
-        this.defaultSizeGib = config.volumes().size();
-        this.defaultFsType = config.volumes().fstype();
+        this.defaults = config.volumes();
         this.locks = new VolumeLocks(config.lockTimeout());
+        this.releases = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "dostorage-release");
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
-            VolumeOptions.withDefaults(Map.of(), defaultSizeGib, defaultFsType);
+            VolumeOptions.withDefaults(Map.of(), defaults.size(), defaults.fstype());
+            VolumeOptions.check(Map.of(VolumeOptions.TAKEOVER, defaults.takeover(), VolumeOptions.REMOVE, defaults.remove()));
         } catch (InvalidRequestException e) {
-            throw new IllegalStateException("settings DEFAULT_SIZE/DEFAULT_FSTYPE: " + e.getMessage(), e);
+            throw new IllegalStateException("settings DEFAULT_SIZE, DEFAULT_FSTYPE, TAKEOVER, REMOVE: " + e.getMessage(), e);
         }
+        this.takeover = TakeoverPolicy.parse(defaults.takeover());
     }
 
     /** The folder volumes are mounted under; {@code <root>/<name>} is a volume's mount. */
@@ -59,66 +108,69 @@ public class VolumeService {
     }
 
     /**
-     * Creates the volume, or accepts it as it is when it exists with the same options (dockerd and
-     * compose may create a volume that is already there); other options for an existing volume are
+     * Creates the volume in DigitalOcean, or adopts the one of that name in this droplet's region.
+     * Creating a volume this node knows with the same options changes nothing; other options are
      * refused rather than silently ignored.
      */
     public Volume create(String name, Map<String, String> opts) {
         String checked = VolumeName.check(name);
         Map<String, String> given = VolumeOptions.check(opts);
-        VolumeOptions options = VolumeOptions.withDefaults(given, defaultSizeGib, defaultFsType);
+        VolumeOptions options = VolumeOptions.withDefaults(given, defaults.size(), defaults.fstype());
         return operation(checked, "creating", () -> {
-            Optional<StoredVolume> existing = store.findVolume(checked);
-            if (existing.isPresent()) {
-                requireSameOptions(existing.get(), given);
-                return view(existing.get());
+            Optional<StoredVolume> known = store.findVolume(checked);
+            if (known.isPresent()) {
+                requireSameOptions(known.get().name(), known.get().options(), given);
+                return view(known.get());
             }
-            store.insertVolume(checked, options.toMap());
+            String region = droplet.region();
+            Optional<DoVolume> existing = digitalOcean.findVolume(checked, region);
+            DoVolume volume;
+            if (existing.isPresent()) {
+                volume = adopt(existing.get(), given);
+            } else {
+                steps.begin(checked, "create", null);
+                List<String> tags = new ArrayList<>(options.tags());
+                tags.add(CREATED_TAG);
+                tags.addAll(OptionTags.encode(options.toMap()));
+                volume = digitalOcean.createVolume(new NewVolume(checked, options.sizeGib(), region,
+                        options.description() == null ? "Created by dostorage" : options.description(),
+                        options.snapshot(), tags));
+                steps.reached(checked, "create-created");
+            }
+            record(checked, volume, given);
+            steps.end(checked);
+            remote.invalidate();
             return view(store.findVolume(checked).orElseThrow());
         });
     }
 
     /**
-     * Forgets the volume. Refused while any container on this node has it mounted. Removing a volume
-     * that is not known succeeds: it is already gone, and dockerd must be able to drop it.
-     */
-    public void remove(String name) {
-        String checked = VolumeName.check(name);
-        operation(checked, "removing", () -> {
-            Optional<StoredVolume> volume = store.findVolume(checked);
-            if (volume.isEmpty()) {
-                return null;
-            }
-            int users = volume.get().references().size();
-            if (users > 0) {
-                throw new VolumeInUseException("removing volume " + checked + ": it is mounted on this node for "
-                        + users + " container(s); stop them, or run docker volume rm again once they are gone");
-            }
-            Path root = rootOf(checked);
-            if (host.isMounted(root)) {
-                host.unmount(root);
-            }
-            store.deleteVolume(checked);
-            return null;
-        });
-    }
-
-    /**
-     * Mounts the volume for caller {@code callerId} and returns the folder to hand to the container.
-     * The same ID twice counts once; several IDs share one mount.
+     * Mounts the volume for caller {@code callerId} and returns the folder to hand to the container:
+     * attaches it here (taking it over from another droplet as the policy says), waits for its
+     * device, formats it only if it is blank, mounts it. The same ID twice counts once; several IDs
+     * share one mount.
      */
     public Path mount(String name, String callerId) {
         String checked = VolumeName.check(name);
         String id = checkCallerId(callerId);
         return operation(checked, "mounting", () -> {
-            StoredVolume volume = store.findVolume(checked).orElseThrow(() -> new VolumeNotFoundException(checked));
+            StoredVolume volume = knownOrAdopted(checked);
             VolumeOptions options = VolumeOptions.fromMap(volume.options());
+            steps.begin(checked, "mount", id);
             boolean added = store.addReference(checked, id);
+            unreferencedSince.remove(checked);
+            steps.reached(checked, "mount-referenced");
             try {
-                return mountedFolder(checked, options);
+                Path folder = mountedFolder(volume, options);
+                steps.end(checked);
+                return folder;
             } catch (RuntimeException e) {
                 if (added) {
                     undo(e, () -> store.removeReference(checked, id));
+                }
+                undo(e, () -> steps.end(checked));
+                if (!hasReferences(checked)) {
+                    scheduleRelease(checked);
                 }
                 throw e;
             }
@@ -126,8 +178,9 @@ public class VolumeService {
     }
 
     /**
-     * Drops the reference of caller {@code callerId}; after the last one the volume is unmounted.
-     * An unknown ID or volume is harmless: there is nothing to undo.
+     * Drops the reference of caller {@code callerId}. After the last one, the volume is unmounted and
+     * detached once {@code UNMOUNT_GRACE} has passed without a new Mount. An unknown ID or volume is
+     * harmless: there is nothing to undo.
      */
     public void unmount(String name, String callerId) {
         String checked = VolumeName.check(name);
@@ -136,46 +189,118 @@ public class VolumeService {
             if (store.findVolume(checked).isEmpty()) {
                 return null;
             }
+            steps.begin(checked, "unmount", id);
             store.removeReference(checked, id);
-            unmountIfUnused(checked);
+            steps.reached(checked, "unmount-unreferenced");
+            steps.end(checked);
+            if (!hasReferences(checked)) {
+                scheduleRelease(checked);
+            }
             return null;
         });
     }
 
-    /** The folder handed out while the volume is mounted here; empty while it is not. */
+    /**
+     * Removes the volume: refused while a container on this node has it mounted or another droplet
+     * has it attached; otherwise it is released here and, as the remove policy says, deleted in
+     * DigitalOcean. Removing a volume that is not known succeeds: it is already gone.
+     */
+    public void remove(String name) {
+        String checked = VolumeName.check(name);
+        operation(checked, "removing", () -> {
+            Optional<StoredVolume> known = store.findVolume(checked);
+            if (known.isEmpty()) {
+                return null;
+            }
+            StoredVolume volume = known.get();
+            int users = volume.references().size();
+            if (users > 0) {
+                throw new VolumeInUseException("removing volume " + checked + ": it is mounted on this node for "
+                        + users + " container(s); stop them, or run docker volume rm again once they are gone");
+            }
+            Optional<DoVolume> current = volume.doId() == null ? Optional.empty() : digitalOcean.getVolume(volume.doId());
+            long me = droplet.id();
+            List<Long> others = current.map(v -> v.dropletIds().stream().filter(d -> d != me).toList()).orElse(List.of());
+            if (!others.isEmpty()) {
+                throw new VolumeInUseException("removing volume " + checked + ": it is attached to droplet "
+                        + others.get(0) + "; remove it where it is used, or once it is released there");
+            }
+            steps.begin(checked, "remove", null);
+            releaseNow(volume);
+            String policy = removePolicy(volume);
+            if (current.isPresent() && (policy.equals("delete") || policy.equals("delete-created") && volume.createdHere())) {
+                digitalOcean.deleteVolume(current.get().id());
+                steps.reached(checked, "remove-deleted");
+                LOG.infof("deleted DigitalOcean volume %s (%s), remove policy %s", checked, current.get().id(), policy);
+            }
+            store.deleteVolume(checked);
+            steps.end(checked);
+            unreferencedSince.remove(checked);
+            remote.invalidate();
+            return null;
+        });
+    }
+
+    /** The folder handed out while the volume is mounted here; empty while it is not. No DigitalOcean call for a known volume. */
     public Optional<Path> path(String name) {
         String checked = VolumeName.check(name);
-        StoredVolume volume = store.findVolume(checked).orElseThrow(() -> new VolumeNotFoundException(checked));
-        return Optional.ofNullable(view(volume).mountpoint());
+        Optional<StoredVolume> known = store.findVolume(checked);
+        if (known.isPresent()) {
+            return Optional.ofNullable(view(known.get()).mountpoint());
+        }
+        remoteOnly(checked);
+        return Optional.empty();
     }
 
+    /** The volume from local state; one this node does not know, from the short-lived copy of DigitalOcean's list. */
     public Volume get(String name) {
         String checked = VolumeName.check(name);
-        return view(store.findVolume(checked).orElseThrow(() -> new VolumeNotFoundException(checked)));
+        Optional<StoredVolume> known = store.findVolume(checked);
+        return known.map(this::view).orElseGet(() -> view(remoteOnly(checked)));
     }
 
+    /** The volumes this node knows, and those of this region in DigitalOcean (from the short-lived copy). */
     public List<Volume> list() {
-        return store.listVolumes().stream().map(this::view).toList();
+        Map<String, Volume> all = new LinkedHashMap<>();
+        store.listVolumes().forEach(v -> all.put(v.name(), view(v)));
+        try {
+            remote.all().stream().filter(v -> !all.containsKey(v.name())).forEach(v -> all.put(v.name(), view(v)));
+        } catch (DigitalOceanException | FaultToleranceException e) {
+            LOG.warnf("listing DigitalOcean's volumes: %s; listing only the volumes this node knows", e.getMessage());
+        }
+        return List.copyOf(all.values());
     }
 
     /**
-     * After a restart: mounts again every volume that still has references but whose mount is gone,
-     * so that dockerd, which still believes its containers hold these mounts, is right.
+     * After a start: finishes or undoes what a crash left in flight, then brings every volume in
+     * line with its references: referenced volumes are attached and mounted here; the others are
+     * unmounted and detached.
      *
-     * @return the names that could not be mounted, with the reason
+     * @return the volumes that could not be brought in line, with the reason
      */
-    public Map<String, String> restoreMounts() {
+    public Map<String, String> recover() {
         Map<String, String> failures = new LinkedHashMap<>();
-        for (StoredVolume volume : store.listVolumes()) {
-            if (volume.references().isEmpty()) {
-                continue;
-            }
+        for (Operation operation : store.operations()) {
             try {
-                operation(volume.name(), "restoring mount of", () ->
-                        store.findVolume(volume.name())
-                                .filter(v -> !v.references().isEmpty())
-                                .map(v -> mountedFolder(v.name(), VolumeOptions.fromMap(v.options())))
-                                .orElse(null));
+                finish(operation);
+            } catch (VolumeException e) {
+                failures.put(operation.volume(), e.getMessage());
+            }
+        }
+        for (StoredVolume volume : store.listVolumes()) {
+            try {
+                operation(volume.name(), "reconciling", () -> {
+                    StoredVolume now = store.findVolume(volume.name()).orElse(null);
+                    if (now == null) {
+                        return null;
+                    }
+                    if (now.references().isEmpty()) {
+                        releaseNow(now);
+                    } else {
+                        mountedFolder(now, VolumeOptions.fromMap(now.options()));
+                    }
+                    return null;
+                });
             } catch (VolumeException e) {
                 failures.put(volume.name(), e.getMessage());
             }
@@ -184,38 +309,63 @@ public class VolumeService {
     }
 
     /**
-     * Unmounts every volume mounted under the mount root that no caller references (left by a crash
-     * between a mount and its reference, or by hand).
+     * The periodic sweep: unmounts whatever is mounted under the mount root with no reference, and
+     * releases volumes that have been attached here with no reference for longer than the grace. It
+     * decides from local state only: an idle node makes no DigitalOcean call.
      *
-     * @return the folders that were unmounted
+     * @return the volumes released or unmounted
      */
-    public List<Path> unmountOrphans() {
-        List<Path> unmounted = new ArrayList<>();
+    public List<String> sweep() {
+        List<String> done = new ArrayList<>();
+        Instant now = clock.instant();
         for (Path mount : host.mountsUnder(mountRoot)) {
             String name = mount.getFileName().toString();
-            Optional<StoredVolume> volume = store.findVolume(name);
-            if (volume.isPresent() && !volume.get().references().isEmpty()) {
-                continue;
-            }
-            boolean done = operation(name, "unmounting orphaned", () -> {
-                boolean unused = store.findVolume(name).map(v -> v.references().isEmpty()).orElse(true);
-                if (unused && host.isMounted(mount)) {
+            if (store.findVolume(name).isEmpty() && Boolean.TRUE.equals(operation(name, "unmounting orphaned", () -> {
+                if (store.findVolume(name).isEmpty() && host.isMounted(mount)) {
                     host.unmount(mount);
                     return true;
                 }
                 return false;
-            });
-            if (done) {
-                unmounted.add(mount);
+            }))) {
+                done.add(name);
             }
         }
-        return unmounted;
+        long me = droplet.id();
+        for (StoredVolume volume : store.listVolumes()) {
+            boolean held = volume.attached().filter(d -> d == me).isPresent() || host.isMounted(rootOf(volume.name()));
+            if (!volume.references().isEmpty() || !held) {
+                continue;
+            }
+            Instant since = unreferencedSince.computeIfAbsent(volume.name(), n -> now);
+            if (!since.plus(defaults.unmountGrace()).isAfter(now) && release(volume.name())) {
+                done.add(volume.name());
+            }
+        }
+        return done;
     }
 
-    private Path mountedFolder(String name, VolumeOptions options) {
-        Path root = rootOf(name);
+    /** Releases the volume if it has no reference: unmounts it and detaches it from this droplet. */
+    boolean release(String name) {
+        return Boolean.TRUE.equals(operation(name, "releasing", () -> {
+            Optional<StoredVolume> volume = store.findVolume(name);
+            if (volume.isEmpty() || !volume.get().references().isEmpty()) {
+                return false;
+            }
+            return releaseNow(volume.get());
+        }));
+    }
+
+    @PreDestroy
+    void stop() {
+        releases.shutdownNow();
+    }
+
+    private Path mountedFolder(StoredVolume volume, VolumeOptions options) {
+        Path root = rootOf(volume.name());
         if (!host.isMounted(root)) {
-            host.mount(name, options.fsType(), root);
+            attachHere(volume, options);
+            host.mount(volume.name(), options.fsType(), root);
+            steps.reached(volume.name(), "mount-mounted");
         }
         if (options.subpath() == null) {
             return root;
@@ -224,17 +374,227 @@ public class VolumeService {
         try {
             Files.createDirectories(folder);
         } catch (IOException e) {
-            throw new HostException("creating sub-folder " + options.subpath() + " on volume " + name + ": " + e, e);
+            throw new HostException("creating sub-folder " + options.subpath() + " on volume " + volume.name() + ": " + e, e);
         }
         return folder;
     }
 
-    private void unmountIfUnused(String name) {
-        boolean unused = store.findVolume(name).map(v -> v.references().isEmpty()).orElse(true);
-        Path root = rootOf(name);
-        if (unused && host.isMounted(root)) {
-            host.unmount(root);
+    private void attachHere(StoredVolume volume, VolumeOptions options) {
+        long me = droplet.id();
+        DoVolume current = digitalOcean.getVolume(volume.doId()).orElseThrow(() -> new VolumeException("attaching volume "
+                + volume.name() + " to droplet " + me + ": DigitalOcean has no volume " + volume.doId()
+                + " any more; remove it with docker volume rm"));
+        if (current.isAttachedTo(me)) {
+            store.setAttached(volume.name(), me);
+            return;
         }
+        if (!current.dropletIds().isEmpty()) {
+            current = takeOver(current, options);
+        }
+        // Recorded before the attach starts: if the process dies while DO attaches, the
+        // reconciliation still knows to detach it.
+        store.setAttached(volume.name(), me);
+        digitalOcean.attach(current, me);
+        steps.reached(volume.name(), "mount-attached");
+    }
+
+    /** Another droplet holds the volume: waits for it, detaches it from there, or fails, as the policy says. */
+    private DoVolume takeOver(DoVolume volume, VolumeOptions options) {
+        long holder = volume.dropletIds().get(0);
+        TakeoverPolicy policy = options.takeover() == null ? takeover : TakeoverPolicy.parse(options.takeover());
+        Optional<DoDroplet> holderNow = digitalOcean.droplet(holder);
+        TakeoverPolicy.Step step = policy.first(holderNow);
+        DoVolume current = volume;
+        if (step == TakeoverPolicy.Step.WAIT_FOR_RELEASE) {
+            Optional<DoVolume> released = waitForRelease(volume);
+            if (released.isPresent()) {
+                return released.get();
+            }
+            step = policy.afterWaiting();
+        }
+        String who = "droplet " + holder + holderNow.map(d -> " (" + d.name() + ", " + d.status() + ")").orElse(" (gone)");
+        if (step == TakeoverPolicy.Step.FAIL) {
+            String waited = policy.first(holderNow) == TakeoverPolicy.Step.WAIT_FOR_RELEASE
+                    ? ", which did not release it within " + defaults.takeoverWait().toSeconds() + "s" : "";
+            throw new VolumeInUseException("mounting volume " + volume.name() + ": it is attached to " + who + waited
+                    + "; takeover policy " + policy.word() + " does not detach a volume from another droplet. "
+                    + "Stop the container that uses it there, or mount it with takeover policy wait or force");
+        }
+        LOG.warnf("taking volume %s over from %s: detaching it from there (takeover policy %s)", volume.name(), who,
+                policy.word());
+        return digitalOcean.detach(volume, holder);
+    }
+
+    /** Polls the volume until no droplet holds it, within TAKEOVER_WAIT. */
+    private Optional<DoVolume> waitForRelease(DoVolume volume) {
+        Duration wait = defaults.takeoverWait();
+        Duration poll = wait.dividedBy(20);
+        poll = poll.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100)
+                : poll.compareTo(Duration.ofSeconds(3)) > 0 ? Duration.ofSeconds(3) : poll;
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() + poll.toNanos() <= deadline) {
+            try {
+                Thread.sleep(poll.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+            Optional<DoVolume> now = digitalOcean.getVolume(volume.id());
+            if (now.isEmpty()) {
+                throw new VolumeException("mounting volume " + volume.name() + ": it was deleted in DigitalOcean while "
+                        + "waiting for droplet " + volume.dropletIds() + " to release it");
+            }
+            if (now.get().dropletIds().isEmpty()) {
+                return now;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Unmounts the volume if mounted here and detaches it if attached here; true when it did either. */
+    private boolean releaseNow(StoredVolume volume) {
+        Path root = rootOf(volume.name());
+        long me = droplet.id();
+        boolean mounted = host.isMounted(root);
+        boolean attachedHere = volume.attached().filter(d -> d == me).isPresent();
+        if (!mounted && !attachedHere) {
+            return false;
+        }
+        steps.begin(volume.name(), "release", null);
+        if (mounted) {
+            host.unmount(root);
+            steps.reached(volume.name(), "release-unmounted");
+        }
+        if (attachedHere && volume.doId() != null) {
+            digitalOcean.detach(new DoVolume(volume.doId(), volume.name(), volume.region(), 0, List.of(me), null, List.of(),
+                    null, null), me);
+            store.setAttached(volume.name(), null);
+            steps.reached(volume.name(), "release-detached");
+        }
+        steps.end(volume.name());
+        unreferencedSince.remove(volume.name());
+        return true;
+    }
+
+    private void scheduleRelease(String name) {
+        unreferencedSince.put(name, clock.instant());
+        Duration grace = defaults.unmountGrace();
+        if (grace.isZero()) {
+            release(name);
+            return;
+        }
+        releases.schedule(() -> {
+            try {
+                release(name);
+            } catch (RuntimeException e) {
+                LOG.errorf("releasing volume %s after its last unmount: %s (the sweep tries again)", name, e.getMessage());
+            }
+        }, grace.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void finish(Operation operation) {
+        String name = operation.volume();
+        operation(name, "recovering " + operation.kind() + " of", () -> {
+            switch (operation.kind()) {
+                // A Mount that did not answer was never acknowledged: dockerd will not Unmount it.
+                // An Unmount in flight is finished. Either way the caller's reference goes.
+                case "mount", "unmount" -> {
+                    if (operation.callerId() != null && store.findVolume(name).isPresent()) {
+                        store.removeReference(name, operation.callerId());
+                    }
+                }
+                // A Create that died after DO made the volume: record it, so it is not left unknown.
+                case "create" -> {
+                    if (store.findVolume(name).isEmpty()) {
+                        digitalOcean.findVolume(name, droplet.region()).ifPresent(v -> record(name, v, Map.of()));
+                    }
+                }
+                // A Remove runs to its end: it had passed its checks.
+                case "remove" -> store.findVolume(name).ifPresent(volume -> {
+                    releaseNow(volume);
+                    String policy = removePolicy(volume);
+                    if (volume.doId() != null && (policy.equals("delete") || policy.equals("delete-created") && volume.createdHere())) {
+                        digitalOcean.deleteVolume(volume.doId());
+                    }
+                    store.deleteVolume(name);
+                });
+                default -> {
+                    // release: the reconciliation that follows releases what has no reference
+                }
+            }
+            store.endOperation(name);
+            LOG.infof("recovered %s of volume %s interrupted at step %s", operation.kind(), name, operation.step());
+            return null;
+        });
+    }
+
+    private StoredVolume knownOrAdopted(String name) {
+        Optional<StoredVolume> known = store.findVolume(name);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        DoVolume volume = digitalOcean.findVolume(name, droplet.region()).orElseThrow(() -> new VolumeNotFoundException(name));
+        record(name, volume, Map.of());
+        return store.findVolume(name).orElseThrow();
+    }
+
+    /**
+     * Takes an existing DigitalOcean volume as it is: options given now must agree with what it
+     * is (its size, and the options its tags carry); carried options it lacks are added to its tags.
+     */
+    private DoVolume adopt(DoVolume volume, Map<String, String> given) {
+        List<String> differences = new ArrayList<>();
+        if (given.containsKey(VolumeOptions.SIZE) && Integer.parseInt(given.get(VolumeOptions.SIZE)) != volume.sizeGib()) {
+            differences.add("size " + volume.sizeGib() + " GiB (asked: " + given.get(VolumeOptions.SIZE) + ")");
+        }
+        Map<String, String> carried = OptionTags.decode(volume.tags());
+        Map<String, String> missing = new LinkedHashMap<>();
+        for (String key : OptionTags.CARRIED) {
+            if (given.containsKey(key) && carried.containsKey(key) && !carried.get(key).equals(given.get(key))) {
+                differences.add(key + "=" + carried.get(key) + " (asked: " + given.get(key) + ")");
+            } else if (given.containsKey(key) && !carried.containsKey(key)) {
+                missing.put(key, given.get(key));
+            }
+        }
+        if (!differences.isEmpty()) {
+            throw new VolumeConflictException("creating volume " + volume.name() + ": DigitalOcean volume " + volume.name()
+                    + " in " + volume.region() + " already exists with " + String.join(", ", differences)
+                    + "; use it without these -o options, or pick another name");
+        }
+        List<String> tags = new ArrayList<>(volume.tags());
+        for (String tag : OptionTags.encode(missing)) {
+            digitalOcean.tagVolume(volume.id(), tag);
+            tags.add(tag);
+        }
+        return new DoVolume(volume.id(), volume.name(), volume.region(), volume.sizeGib(), volume.dropletIds(),
+                volume.description(), tags, volume.filesystemType(), volume.createdAt());
+    }
+
+    /** Records a DigitalOcean volume locally, with the options its tags carry, the ones given, and the defaults. */
+    private void record(String name, DoVolume volume, Map<String, String> given) {
+        Map<String, String> options = new LinkedHashMap<>(OptionTags.decode(volume.tags()));
+        options.putAll(given);
+        Map<String, String> stored = new LinkedHashMap<>(
+                VolumeOptions.withDefaults(options, defaults.size(), defaults.fstype()).toMap());
+        stored.put(VolumeOptions.SIZE, Integer.toString(volume.sizeGib()));
+        store.insertVolume(name, stored, volume.id(), volume.region(), volume.tags().contains(CREATED_TAG),
+                volume.dropletIds().isEmpty() ? null : volume.dropletIds().get(0));
+    }
+
+    private DoVolume remoteOnly(String name) {
+        try {
+            return remote.find(name).orElseThrow(() -> new VolumeNotFoundException(name));
+        } catch (DigitalOceanException | FaultToleranceException e) {
+            throw new VolumeException("looking up volume " + name + " in DigitalOcean: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean hasReferences(String name) {
+        return store.findVolume(name).map(v -> !v.references().isEmpty()).orElse(false);
+    }
+
+    private String removePolicy(StoredVolume volume) {
+        return volume.options().getOrDefault(VolumeOptions.REMOVE, defaults.remove());
     }
 
     private Volume view(StoredVolume volume) {
@@ -243,25 +603,44 @@ public class VolumeService {
         boolean mounted = !volume.references().isEmpty();
         Path mountpoint = mounted ? (options.subpath() == null ? root : root.resolve(options.subpath()).normalize()) : null;
         Map<String, Object> status = new LinkedHashMap<>(volume.options());
+        status.put("id", String.valueOf(volume.doId()));
+        status.put("region", String.valueOf(volume.region()));
+        status.put("attached_droplet", volume.attached().map(String::valueOf).orElse("none"));
+        status.put("created_by_plugin", volume.createdHere());
         status.put("backing", host.kind());
         status.put("references", volume.references().size());
         return new Volume(volume.name(), mountpoint, volume.createdAt(), status);
+    }
+
+    private Volume view(DoVolume volume) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("id", volume.id());
+        status.put("region", volume.region());
+        status.put(VolumeOptions.SIZE, Integer.toString(volume.sizeGib()));
+        if (volume.filesystemType() != null) {
+            status.put(VolumeOptions.FSTYPE, volume.filesystemType());
+        }
+        status.put("attached_droplet", volume.dropletIds().isEmpty() ? "none" : String.valueOf(volume.dropletIds().get(0)));
+        status.put("created_by_plugin", volume.tags().contains(CREATED_TAG));
+        status.putAll(OptionTags.decode(volume.tags()));
+        status.put("references", 0);
+        return new Volume(volume.name(), null, volume.createdAt() == null ? Instant.EPOCH : volume.createdAt(), status);
     }
 
     private Path rootOf(String name) {
         return mountRoot.resolve(name);
     }
 
-    private static void requireSameOptions(StoredVolume existing, Map<String, String> given) {
+    private static void requireSameOptions(String name, Map<String, String> existing, Map<String, String> given) {
         List<String> differences = new ArrayList<>();
         given.forEach((key, value) -> {
-            String current = existing.options().get(key);
+            String current = existing.get(key);
             if (!value.equals(current)) {
                 differences.add(key + "=" + (current == null ? "(unset)" : current) + " (asked: " + value + ")");
             }
         });
         if (!differences.isEmpty()) {
-            throw new VolumeConflictException("creating volume " + existing.name() + ": it already exists with "
+            throw new VolumeConflictException("creating volume " + name + ": it already exists with "
                     + String.join(", ", differences) + "; use it without -o, or remove it first");
         }
     }
@@ -277,11 +656,15 @@ public class VolumeService {
         return id;
     }
 
+    /**
+     * Runs {@code work} under the volume's lock, and turns a failure of a layer below into one
+     * message: "mounting volume pgdata: <cause>".
+     */
     private <T> T operation(String name, String doing, Supplier<T> work) {
         return locks.withLock(name, doing, () -> {
             try {
                 return work.get();
-            } catch (StateException | HostException e) {
+            } catch (StateException | HostException | DigitalOceanException | FaultToleranceException e) {
                 throw new VolumeException(doing + " volume " + name + ": " + e.getMessage(), e);
             }
         });

@@ -18,17 +18,17 @@ class VolumeOptionsTest {
     @Test
     void defaultsFillWhatIsLeftOut() {
         VolumeOptions options = VolumeOptions.withDefaults(null, 10, "ext4");
-        assertEquals(new VolumeOptions(10, "ext4", null, null, List.of(), null), options);
+        assertEquals(new VolumeOptions(10, "ext4", null, null, List.of(), null, null, null), options);
     }
 
     @Test
     void everyKnownOptionIsCheckedAndKeptInCanonicalForm() {
         VolumeOptions options = VolumeOptions.withDefaults(Map.of("size", "0100", "fstype", "xfs",
                 "snapshot", "8fa70202-873f-11e6-8b68-000f533176b1", "description", "Postgres data",
-                "tags", "env:prod,team_db", "subpath", "pg/data"), 10, "ext4");
+                "tags", "env:prod,team_db", "subpath", "pg/data", "takeover", "never", "remove", "keep"), 10, "ext4");
 
         assertEquals(new VolumeOptions(100, "xfs", "8fa70202-873f-11e6-8b68-000f533176b1", "Postgres data",
-                List.of("env:prod", "team_db"), "pg/data"), options);
+                List.of("env:prod", "team_db"), "pg/data", "never", "keep"), options);
         assertEquals(options, VolumeOptions.fromMap(options.toMap()), "what is stored reads back the same");
     }
 
@@ -36,7 +36,7 @@ class VolumeOptionsTest {
     void unknownKeysAreRefusedWithTheListOfKnownOnes() {
         InvalidRequestException e = assertThrows(InvalidRequestException.class,
                 () -> VolumeOptions.check(Map.of("size", "1", "sise", "1")));
-        assertEquals("unknown option \"sise\": known options are description, fstype, size, snapshot, subpath, tags",
+        assertEquals("unknown option \"sise\": known options are description, fstype, remove, size, snapshot, subpath, tags, takeover",
                 e.getMessage());
     }
 
@@ -48,6 +48,8 @@ class VolumeOptionsTest {
             "size     | 16385   | size must be a whole number of GiB from 1 to 16384",
             "size     | 1.5     | size must be a whole number of GiB from 1 to 16384",
             "fstype   | btrfs   | fstype must be one of ext4, xfs",
+            "takeover | steal   | takeover must be one of wait, force, never",
+            "remove   | always  | remove must be one of keep, delete, delete-created",
             "snapshot | a/b     | snapshot must be a DigitalOcean snapshot id",
             "tags     | a b     | tags must be a comma-separated list of DigitalOcean tags",
             "tags     | a,,b    | tags must be a comma-separated list of DigitalOcean tags",

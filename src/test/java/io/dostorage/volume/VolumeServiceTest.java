@@ -1,19 +1,37 @@
 package io.dostorage.volume;
 
+import io.dostorage.config.PluginConfig;
+import io.dostorage.digitalocean.Clients;
+import io.dostorage.digitalocean.DigitalOcean;
+import io.dostorage.digitalocean.Endpoints;
+import io.dostorage.digitalocean.NewVolume;
+import io.dostorage.digitalocean.ThisDroplet;
+import io.dostorage.emulator.DoEmulator;
+import io.dostorage.emulator.EmulatedVolume;
+import io.dostorage.emulator.EmulatorSettings;
 import io.dostorage.state.VolumeStore;
 import io.dostorage.support.FakeVolumeHost;
+import io.dostorage.support.OpenApiContract;
 import io.dostorage.support.TestConfig;
 import io.dostorage.support.TestState;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -25,242 +43,541 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/**
+ * The volume rules on two droplets ("nodes") that share one DigitalOcean emulator, each with its
+ * own state file and a fake host (a stateful mount table). DigitalOcean calls are counted on the
+ * emulator, and every request and response is checked against DO's API description. The nodes are
+ * built by hand; Quarkus runs only because its REST client needs a running application.
+ */
+@QuarkusTest
 class VolumeServiceTest {
+
+    private static final String REGION = "nyc1";
+    private static final long NODE_A = 1001;
+    private static final long NODE_B = 2002;
+    private static final String ATTACH_CALLS = "POST /v2/volumes/{volume_id}/actions";
 
     @TempDir
     Path folder;
 
-    private TestConfig config;
-    private VolumeStore store;
-    private FakeVolumeHost host;
-    private VolumeService volumes;
+    private DoEmulator emulator;
+    private Node a;
 
     @BeforeEach
     void setUp() {
-        config = TestConfig.under(folder);
-        store = TestState.open(config.stateDir());
-        host = new FakeVolumeHost();
-        volumes = new VolumeService(store, host, config);
+        emulator = DoEmulator.start(EmulatorSettings.defaults().withActionDelay(Duration.ofMillis(20)));
+        emulator.setContractCheck(OpenApiContract.instance());
+        emulator.addDroplet(NODE_A, REGION, folder.resolve("dev-a"));
+        emulator.addDroplet(NODE_B, REGION, folder.resolve("dev-b"));
+        a = node(NODE_A, Map.of());
+    }
+
+    @AfterEach
+    void tearDown() {
+        List<String> violations = emulator.violations();
+        emulator.close();
+        assertEquals(List.of(), violations, "DigitalOcean calls that DO's API description does not allow");
     }
 
     @Test
-    void createFillsDefaultsAndShowsThemInStatus() {
-        volumes.create("pgdata", null);
+    void createMakesATaggedDigitalOceanVolumeWithTheDefaults() {
+        Volume volume = a.volumes.create("pgdata", null);
 
-        Volume volume = volumes.get("pgdata");
-        assertEquals("10", volume.status().get("size"));
+        EmulatedVolume made = emulator.volume("pgdata", REGION).orElseThrow();
+        assertEquals(10, made.sizeGigabytes());
+        assertTrue(made.tags().contains(VolumeService.CREATED_TAG));
+        assertEquals(made.id(), volume.status().get("id"));
+        assertEquals(REGION, volume.status().get("region"));
         assertEquals("ext4", volume.status().get("fstype"));
-        assertEquals(0, volume.status().get("references"));
-        assertNull(volume.mountpoint(), "an unmounted volume has no mountpoint");
-        assertEquals(TestState.NOW, volume.createdAt());
+        assertEquals(true, volume.status().get("created_by_plugin"));
+        assertNull(volume.mountpoint());
     }
 
     @Test
-    void defaultsComeFromSettings() {
-        volumes = new VolumeService(store, host, config.withDefaults(25, "xfs"));
-
-        volumes.create("pgdata", Map.of());
-
-        assertEquals("25", volumes.get("pgdata").status().get("size"));
-        assertEquals("xfs", volumes.get("pgdata").status().get("fstype"));
-    }
-
-    @Test
-    void badDefaultSettingStopsTheServiceFromStarting() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new VolumeService(store, host, config.withDefaults(0, "ext4")));
-        assertTrue(e.getMessage().contains("DEFAULT_SIZE"), e.getMessage());
-    }
-
-    @Test
-    void createIsIdempotentWithTheSameOptions() {
-        volumes.create("pgdata", Map.of("size", "20"));
-        volumes.create("pgdata", Map.of("size", "020"));
-        volumes.create("pgdata", null);
-
-        assertEquals(1, volumes.list().size());
-        assertEquals("20", volumes.get("pgdata").status().get("size"));
-    }
-
-    @Test
-    void createWithOtherOptionsForAnExistingVolumeIsRefusedAndChangesNothing() {
-        volumes.create("pgdata", Map.of("size", "20"));
+    void createAdoptsAVolumeTheUserBroughtAndRefusesAnotherSize() {
+        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config);
+        user.createVolume(new NewVolume("brought", 25, REGION, "mine", null, List.of()));
 
         VolumeConflictException e = assertThrows(VolumeConflictException.class,
-                () -> volumes.create("pgdata", Map.of("size", "30", "fstype", "ext4")));
+                () -> a.volumes.create("brought", Map.of("size", "10")));
+        assertTrue(e.getMessage().contains("already exists with size 25 GiB (asked: 10); use it without"), e.getMessage());
 
-        assertEquals("creating volume pgdata: it already exists with size=20 (asked: 30); "
-                + "use it without -o, or remove it first", e.getMessage());
-        assertEquals("20", volumes.get("pgdata").status().get("size"));
+        Volume adopted = a.volumes.create("brought", null);
+        assertEquals("25", adopted.status().get("size"));
+        assertEquals(false, adopted.status().get("created_by_plugin"));
+        assertEquals(1, emulator.volumes().size(), "nothing new was created in DigitalOcean");
     }
 
     @Test
-    void twoCallersShareOneMountUntilTheLastUnmount() {
-        volumes.create("pgdata", null);
+    void createOfAKnownVolumeWithTheSameOptionsMakesNoDigitalOceanCall() {
+        a.volumes.create("pgdata", Map.of("size", "20"));
+        emulator.resetCalls();
 
-        Path first = volumes.mount("pgdata", "id-a");
-        Path second = volumes.mount("pgdata", "id-b");
+        a.volumes.create("pgdata", Map.of("size", "020"));
 
-        assertEquals(config.mountRoot().toAbsolutePath().resolve("pgdata"), first);
+        assertEquals(0, emulator.totalCalls());
+    }
+
+    @Test
+    void mountAttachesHereAndTwoCallersShareOneMountUntilTheLastUnmount() {
+        a.volumes.create("pgdata", null);
+
+        Path first = a.volumes.mount("pgdata", "id-a");
+        Path second = a.volumes.mount("pgdata", "id-b");
+
+        assertEquals(a.config.mountRoot().toAbsolutePath().resolve("pgdata"), first);
         assertEquals(first, second);
-        assertEquals(1, host.mountCalls());
-        assertEquals(2, volumes.get("pgdata").status().get("references"));
+        assertEquals(1, a.host.mountCalls());
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(1, emulator.calls().get(ATTACH_CALLS));
 
-        volumes.unmount("pgdata", "id-a");
-        assertTrue(host.isMounted(first), "still mounted while id-b holds it");
-        assertEquals(Optional.of(first), volumes.path("pgdata"));
+        a.volumes.unmount("pgdata", "id-a");
+        assertTrue(a.host.isMounted(first), "still mounted while id-b holds it");
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
 
-        volumes.unmount("pgdata", "id-b");
-        assertFalse(host.isMounted(first));
-        assertEquals(Optional.empty(), volumes.path("pgdata"));
-        assertEquals(1, host.unmountCalls());
+        a.volumes.unmount("pgdata", "id-b");
+        assertFalse(a.host.isMounted(first));
+        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds(), "released for other droplets");
+        assertEquals(Optional.empty(), a.volumes.path("pgdata"));
     }
 
     @Test
-    void theSameMountTwiceCountsOnce() {
-        volumes.create("pgdata", null);
+    void getAndPathOfAMountedVolumeMakeNoDigitalOceanCall() {
+        a.volumes.create("pgdata", null);
+        Path mountpoint = a.volumes.mount("pgdata", "id-a");
+        emulator.resetCalls();
 
-        volumes.mount("pgdata", "id-a");
-        volumes.mount("pgdata", "id-a");
-        assertEquals(1, volumes.get("pgdata").status().get("references"));
+        for (int i = 0; i < 10; i++) {
+            assertEquals(mountpoint, a.volumes.get("pgdata").mountpoint());
+            assertEquals(Optional.of(mountpoint), a.volumes.path("pgdata"));
+        }
 
-        volumes.unmount("pgdata", "id-a");
-        assertFalse(host.isMounted(volumes.mountRoot().resolve("pgdata")));
+        assertEquals(0, emulator.totalCalls());
     }
 
     @Test
-    void unmountOfAnUnknownIdOrVolumeIsHarmless() {
-        volumes.create("pgdata", null);
-        Path mountpoint = volumes.mount("pgdata", "id-a");
+    void getOfAVolumeThisNodeDoesNotKnowAsksDigitalOceansListOncePerCachePeriod() {
+        a.volumes.create("pgdata", null);
+        Node b = node(NODE_B, Map.of());
+        emulator.resetCalls();
 
-        volumes.unmount("pgdata", "never-mounted");
-        volumes.unmount("unknown", "id-a");
+        for (int i = 0; i < 5; i++) {
+            assertEquals("pgdata", b.volumes.get("pgdata").name());
+            assertThrows(VolumeNotFoundException.class, () -> b.volumes.get("unknown"));
+        }
 
-        assertTrue(host.isMounted(mountpoint));
-        assertEquals(1, volumes.get("pgdata").status().get("references"));
+        assertEquals(1, emulator.totalCalls());
+        b.clock.advance(Duration.ofSeconds(31));
+        b.volumes.get("pgdata");
+        assertEquals(2, emulator.totalCalls());
     }
 
     @Test
-    void mountOfAnUnknownVolumeSaysSo() {
-        VolumeNotFoundException e = assertThrows(VolumeNotFoundException.class, () -> volumes.mount("nothere", "id-a"));
-        assertEquals("volume nothere not found", e.getMessage());
-        assertEquals(0, host.mountCalls());
+    void theSameMountTwiceCountsOnceAndAnUnknownIdIsHarmless() {
+        a.volumes.create("pgdata", null);
+
+        Path mountpoint = a.volumes.mount("pgdata", "id-a");
+        a.volumes.mount("pgdata", "id-a");
+        a.volumes.unmount("pgdata", "never-mounted");
+        a.volumes.unmount("unknown", "id-a");
+        assertEquals(1, a.volumes.get("pgdata").status().get("references"));
+        assertTrue(a.host.isMounted(mountpoint));
+
+        a.volumes.unmount("pgdata", "id-a");
+        assertFalse(a.host.isMounted(mountpoint));
     }
 
     @Test
-    void aFailedMountLeavesNoReference() {
-        volumes.create("pgdata", null);
-        host.failNextMount("device busy");
+    void aVolumeFollowsItsContainerToAnotherDroplet() {
+        a.volumes.create("pgdata", null);
+        a.volumes.mount("pgdata", "on-a");
+        a.volumes.unmount("pgdata", "on-a");
 
-        VolumeException e = assertThrows(VolumeException.class, () -> volumes.mount("pgdata", "id-a"));
+        Node b = node(NODE_B, Map.of());
+        Path mountpoint = b.volumes.mount("pgdata", "on-b");
 
-        assertEquals("mounting volume pgdata: device busy", e.getMessage());
-        assertEquals(0, volumes.get("pgdata").status().get("references"));
-        assertEquals(Optional.empty(), volumes.path("pgdata"));
+        assertTrue(b.host.isMounted(mountpoint));
+        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(true, b.volumes.get("pgdata").status().get("created_by_plugin"), "adopted, and known as the plugin's");
+    }
+
+    @Test
+    void aFailedMountLeavesNoReferenceAndNoAttachment() {
+        a.volumes.create("pgdata", null);
+        a.host.failNextMount("wrong fs type");
+
+        VolumeException e = assertThrows(VolumeException.class, () -> a.volumes.mount("pgdata", "id-a"));
+
+        assertEquals("mounting volume pgdata: wrong fs type", e.getMessage());
+        assertEquals(0, a.volumes.get("pgdata").status().get("references"));
+        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
     void subpathIsCreatedAndHandedOutInsteadOfTheRoot() {
-        volumes.create("pgdata", Map.of("subpath", "pg/data"));
+        a.volumes.create("pgdata", Map.of("subpath", "pg/data"));
 
-        Path mountpoint = volumes.mount("pgdata", "id-a");
+        Path mountpoint = a.volumes.mount("pgdata", "id-a");
 
-        assertEquals(volumes.mountRoot().resolve("pgdata/pg/data"), mountpoint);
+        assertEquals(a.volumes.mountRoot().resolve("pgdata/pg/data"), mountpoint);
         assertTrue(Files.isDirectory(mountpoint));
-        assertTrue(host.isMounted(volumes.mountRoot().resolve("pgdata")), "the volume root is what is mounted");
-        assertEquals(mountpoint, volumes.get("pgdata").mountpoint());
+        assertTrue(a.host.isMounted(a.volumes.mountRoot().resolve("pgdata")), "the volume root is what is mounted");
+    }
+
+    // ---- takeover: every policy against every holder state ----
+
+    @Test
+    void takeoverWaitDetachesAtOnceFromADropletThatIsOff() {
+        holdOnA("pgdata", "wait");
+        emulator.setDropletStatus(NODE_A, "off");
+        Node b = node(NODE_B, Map.of());
+
+        long start = System.nanoTime();
+        b.volumes.mount("pgdata", "on-b");
+
+        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofMillis(900)) < 0, "did not wait");
     }
 
     @Test
-    void removeIsRefusedWhileMountedAndForgetsTheVolumeAfterwards() {
-        volumes.create("pgdata", null);
-        volumes.mount("pgdata", "id-a");
+    void everyPolicyMountsAVolumeWhoseHolderIsGone() {
+        for (String policy : List.of("wait", "force", "never")) {
+            String name = "gone-" + policy;
+            holdOnA(name, policy);
+        }
+        emulator.removeDroplet(NODE_A);
+        Node b = node(NODE_B, Map.of());
 
-        VolumeInUseException e = assertThrows(VolumeInUseException.class, () -> volumes.remove("pgdata"));
-        assertTrue(e.getMessage().startsWith("removing volume pgdata: it is mounted on this node for 1 container(s)"),
-                e.getMessage());
-        assertEquals(1, volumes.list().size());
-
-        volumes.unmount("pgdata", "id-a");
-        volumes.remove("pgdata");
-        assertEquals(List.of(), volumes.list());
-        assertThrows(VolumeNotFoundException.class, () -> volumes.get("pgdata"));
+        for (String policy : List.of("wait", "force", "never")) {
+            b.volumes.mount("gone-" + policy, "on-b");
+            assertEquals(List.of(NODE_B), emulator.volume("gone-" + policy, REGION).orElseThrow().dropletIds(), policy);
+        }
     }
 
     @Test
-    void removingAnUnknownVolumeSucceedsBecauseItIsAlreadyGone() {
-        volumes.remove("nothere");
-        assertEquals(List.of(), volumes.list());
+    void takeoverWaitAndNeverWaitForAHolderThatReleasesInTime() throws Exception {
+        for (String policy : List.of("wait", "never")) {
+            String name = "releasing-" + policy;
+            holdOnA(name, policy);
+            Node b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "5s"));
+            CompletableFuture<Void> release = CompletableFuture.runAsync(() -> {
+                sleep(300);
+                a.volumes.unmount(name, "on-a");
+            });
+
+            b.volumes.mount(name, "on-b");
+
+            release.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(NODE_B), emulator.volume(name, REGION).orElseThrow().dropletIds(), policy);
+            assertFalse(a.host.isMounted(a.volumes.mountRoot().resolve(name)), "released cleanly by its holder");
+        }
     }
 
     @Test
-    void afterARestartReferencedVolumesAreMountedAgain() {
-        volumes.create("pgdata", null);
-        volumes.create("idle", null);
-        Path mountpoint = volumes.mount("pgdata", "id-a");
+    void takeoverWaitDetachesByForceFromAHolderThatNeverReleases() {
+        holdOnA("pgdata", "wait");
+        Node b = node(NODE_B, Map.of());
 
-        FakeVolumeHost freshHost = new FakeVolumeHost();
-        VolumeService restarted = new VolumeService(TestState.open(config.stateDir()), freshHost, config);
-        Map<String, String> failures = restarted.restoreMounts();
+        b.volumes.mount("pgdata", "on-b");
 
-        assertEquals(Map.of(), failures);
-        assertTrue(freshHost.isMounted(mountpoint));
-        assertFalse(freshHost.isMounted(restarted.mountRoot().resolve("idle")));
-        assertEquals(1, restarted.get("pgdata").status().get("references"));
+        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
-    void aVolumeThatCannotBeRestoredIsReportedAndKeepsItsReferences() {
-        volumes.create("pgdata", null);
-        volumes.mount("pgdata", "id-a");
+    void takeoverForceDetachesAtOnceFromARunningHolder() {
+        holdOnA("pgdata", "force");
+        Node b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "30s"));
 
-        FakeVolumeHost freshHost = new FakeVolumeHost();
-        freshHost.failNextMount("no such device");
-        VolumeService restarted = new VolumeService(store, freshHost, config);
+        long start = System.nanoTime();
+        b.volumes.mount("pgdata", "on-b");
 
-        assertEquals(Map.of("pgdata", "restoring mount of volume pgdata: no such device"), restarted.restoreMounts());
-        assertEquals(1, restarted.get("pgdata").status().get("references"), "a reference is never dropped");
+        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0, "did not wait");
     }
 
     @Test
-    void orphanSweepUnmountsOnlyWhatNoCallerReferences() {
-        volumes.create("pgdata", null);
-        volumes.create("stale", null);
-        Path held = volumes.mount("pgdata", "id-a");
-        Path stale = volumes.mountRoot().resolve("stale");
-        Path unknown = volumes.mountRoot().resolve("leftover");
-        host.mountedByHand("stale", stale);
-        host.mountedByHand("leftover", unknown);
+    void takeoverNeverFailsNamingTheHolderAndLeavesItAttachedThere() {
+        holdOnA("pgdata", "never");
+        Node b = node(NODE_B, Map.of());
 
-        List<Path> unmounted = volumes.unmountOrphans();
+        VolumeInUseException e = assertThrows(VolumeInUseException.class, () -> b.volumes.mount("pgdata", "on-b"));
 
-        assertEquals(List.of(unknown, stale), unmounted);
-        assertTrue(host.isMounted(held));
-        assertEquals(List.of(held), host.mountsUnder(volumes.mountRoot()));
-        assertEquals(List.of(), volumes.unmountOrphans(), "a second sweep finds nothing");
+        assertTrue(e.getMessage().startsWith("mounting volume pgdata: it is attached to droplet 1001 (droplet-1001, active), "
+                + "which did not release it within 1s; takeover policy never does not detach"), e.getMessage());
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(0, b.volumes.get("pgdata").status().get("references"));
     }
 
     @Test
-    void concurrentMountAndUnmountPairsEndUnmountedWithNoReference() throws Exception {
-        volumes.create("pgdata", null);
+    void takeoverNeverFailsAtOnceForAHolderThatIsOff() {
+        holdOnA("pgdata", "never");
+        emulator.setDropletStatus(NODE_A, "off");
+        Node b = node(NODE_B, Map.of());
+
+        VolumeInUseException e = assertThrows(VolumeInUseException.class, () -> b.volumes.mount("pgdata", "on-b"));
+
+        assertTrue(e.getMessage().startsWith("mounting volume pgdata: it is attached to droplet 1001 (droplet-1001, off); "
+                + "takeover policy never does not detach"), e.getMessage());
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+    }
+
+    @Test
+    void theTakeoverSettingAppliesToVolumesWithoutTheirOwnPolicy() {
+        holdOnA("pgdata", null);
+        Node b = node(NODE_B, Map.of("dostorage.volumes.takeover", "never"));
+
+        assertThrows(VolumeInUseException.class, () -> b.volumes.mount("pgdata", "on-b"));
+    }
+
+    // ---- remove ----
+
+    @Test
+    void removeIsRefusedWhileMountedHereOrAttachedElsewhere() {
+        a.volumes.create("pgdata", null);
+        a.volumes.mount("pgdata", "on-a");
+
+        VolumeInUseException here = assertThrows(VolumeInUseException.class, () -> a.volumes.remove("pgdata"));
+        assertTrue(here.getMessage().startsWith("removing volume pgdata: it is mounted on this node for 1 container(s)"),
+                here.getMessage());
+
+        Node b = node(NODE_B, Map.of());
+        b.volumes.create("pgdata", null);
+        VolumeInUseException elsewhere = assertThrows(VolumeInUseException.class, () -> b.volumes.remove("pgdata"));
+        assertTrue(elsewhere.getMessage().startsWith("removing volume pgdata: it is attached to droplet 1001"),
+                elsewhere.getMessage());
+
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(1, a.volumes.get("pgdata").status().get("references"));
+    }
+
+    @Test
+    void removeDeletesOnlyWhatThePolicySays() {
+        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config);
+        user.createVolume(new NewVolume("brought", 1, REGION, null, null, List.of()));
+        a.volumes.create("brought", null);
+        a.volumes.create("created", null);
+        a.volumes.create("kept", Map.of("remove", "keep"));
+        a.volumes.create("deleted", Map.of("remove", "delete"));
+        user.createVolume(new NewVolume("brought-deleted", 1, REGION, null, null, List.of()));
+        a.volumes.create("brought-deleted", Map.of("remove", "delete"));
+
+        for (String name : List.of("brought", "created", "kept", "deleted", "brought-deleted")) {
+            a.volumes.mount(name, "c");
+            a.volumes.unmount(name, "c");
+            a.volumes.remove(name);
+        }
+
+        assertTrue(emulator.volume("brought", REGION).isPresent(), "delete-created never deletes a volume the user brought");
+        assertFalse(emulator.volume("created", REGION).isPresent(), "delete-created deletes what the plugin created");
+        assertTrue(emulator.volume("kept", REGION).isPresent());
+        assertFalse(emulator.volume("deleted", REGION).isPresent());
+        assertFalse(emulator.volume("brought-deleted", REGION).isPresent());
+        assertEquals(List.of(), a.store.listVolumes(), "all forgotten on this node");
+    }
+
+    // ---- grace, sweep, recovery ----
+
+    @Test
+    void aMountWithinTheGraceReusesTheAttachment() throws Exception {
+        Node graceful = node(NODE_A, Map.of("dostorage.volumes.unmount-grace", "400ms"), "graceful");
+        graceful.volumes.create("pgdata", null);
+        graceful.volumes.mount("pgdata", "create-probe");
+        graceful.volumes.unmount("pgdata", "create-probe");
+        graceful.volumes.mount("pgdata", "real");
+
+        Thread.sleep(700);
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(1, emulator.calls().get(ATTACH_CALLS), "one attach for the pair and the real mount");
+
+        graceful.volumes.unmount("pgdata", "real");
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds(), "kept during the grace");
+        awaitDetached("pgdata", Duration.ofSeconds(5));
+        assertFalse(graceful.host.isMounted(graceful.volumes.mountRoot().resolve("pgdata")));
+    }
+
+    @Test
+    void anIdleHourOfTheSweepMakesNoDigitalOceanCall() {
+        a.volumes.create("idle", null);
+        a.volumes.create("busy", null);
+        a.volumes.mount("busy", "c");
+        emulator.resetCalls();
+
+        for (int minute = 0; minute < 60; minute++) {
+            a.clock.advance(Duration.ofMinutes(1));
+            assertEquals(List.of(), a.volumes.sweep());
+        }
+
+        assertEquals(0, emulator.totalCalls());
+    }
+
+    @Test
+    void theSweepUnmountsOrphansAndReleasesWhatALostGraceLeftAttached() {
+        a.volumes.create("pgdata", null);
+        a.volumes.mount("pgdata", "c");
+        Path stray = a.volumes.mountRoot().resolve("leftover");
+        a.host.mountedByHand("leftover", stray);
+        // The process died during the grace: a new process finds the volume attached and mounted with no reference.
+        a.store.removeReference("pgdata", "c");
+        Node restarted = node(NODE_A, Map.of("dostorage.volumes.unmount-grace", "5s"), a.stateName(), a.host, a.clock);
+
+        assertEquals(List.of("leftover"), restarted.volumes.sweep(), "orphans at once; the volume after the grace");
+        restarted.clock.advance(Duration.ofSeconds(6));
+        assertEquals(List.of("pgdata"), restarted.volumes.sweep());
+
+        assertFalse(a.host.isMounted(stray));
+        assertFalse(a.host.isMounted(a.volumes.mountRoot().resolve("pgdata")));
+        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+    }
+
+    @Test
+    void recoveryDropsTheReferenceOfAMountThatNeverAnsweredAndKeepsAcknowledgedOnes() {
+        a.volumes.create("pgdata", null);
+        Path mountpoint = a.volumes.mount("pgdata", "acknowledged");
+        // A second Mount died after its reference was journalled, before dockerd got an answer.
+        a.store.beginOperation("pgdata", "mount", "unanswered");
+        a.store.addReference("pgdata", "unanswered");
+
+        Node restarted = restart(a, new FakeVolumeHost());
+        assertEquals(Map.of(), restarted.volumes.recover());
+
+        assertEquals(1, restarted.volumes.get("pgdata").status().get("references"));
+        assertTrue(restarted.host.isMounted(mountpoint), "mounted again for the acknowledged caller");
+        assertEquals(List.of(), restarted.store.operations());
+    }
+
+    @Test
+    void recoveryReleasesAVolumeWhoseOnlyMountNeverAnswered() {
+        a.volumes.create("pgdata", null);
+        a.volumes.mount("pgdata", "unanswered");
+        a.store.beginOperation("pgdata", "mount", "unanswered");
+
+        Node restarted = restart(a, a.host);
+        assertEquals(Map.of(), restarted.volumes.recover());
+
+        assertEquals(0, restarted.volumes.get("pgdata").status().get("references"));
+        assertFalse(a.host.isMounted(a.volumes.mountRoot().resolve("pgdata")));
+        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+    }
+
+    @Test
+    void recoveryRecordsAVolumeWhoseCreateDiedAfterDigitalOceanMadeIt() {
+        DigitalOcean plugin = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config);
+        a.store.beginOperation("pgdata", "create", null);
+        plugin.createVolume(new NewVolume("pgdata", 10, REGION, null, null, List.of(VolumeService.CREATED_TAG)));
+
+        Node restarted = restart(a, a.host);
+        assertEquals(Map.of(), restarted.volumes.recover());
+
+        assertEquals(true, restarted.volumes.get("pgdata").status().get("created_by_plugin"));
+        assertEquals(1, restarted.store.listVolumes().size());
+    }
+
+    @Test
+    void concurrentMountAndUnmountPairsEndUnmountedDetachedWithOneAttachPerMountCycle() throws Exception {
+        a.volumes.create("pgdata", null);
+        emulator.resetCalls();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> pairs = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 String id = "id-" + i;
                 pairs.add(pool.submit(() -> {
-                    volumes.mount("pgdata", id);
-                    volumes.unmount("pgdata", id);
+                    a.volumes.mount("pgdata", id);
+                    a.volumes.unmount("pgdata", id);
                 }));
             }
             for (Future<?> pair : pairs) {
-                pair.get(30, TimeUnit.SECONDS);
+                pair.get(60, TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(0, volumes.get("pgdata").status().get("references"));
-        assertFalse(host.isMounted(volumes.mountRoot().resolve("pgdata")));
-        assertEquals(host.mountCalls(), host.unmountCalls());
+        assertEquals(0, a.volumes.get("pgdata").status().get("references"));
+        assertFalse(a.host.isMounted(a.volumes.mountRoot().resolve("pgdata")));
+        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(a.host.mountCalls(), a.host.unmountCalls());
+        assertEquals(2 * a.host.mountCalls(), emulator.calls().get(ATTACH_CALLS),
+                "one attach and one detach per mount cycle: " + emulator.calls());
+    }
+
+    // ---- helpers ----
+
+    /** A volume created, and mounted by a container, on node A. */
+    private void holdOnA(String name, String policy) {
+        a.volumes.create(name, policy == null ? null : Map.of("takeover", policy));
+        a.volumes.mount(name, "on-a");
+    }
+
+    private void awaitDetached(String name, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!emulator.volume(name, REGION).orElseThrow().dropletIds().isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, name + " still attached after " + timeout);
+            Thread.sleep(20);
+        }
+    }
+
+    private Node node(long droplet, Map<String, String> settings) {
+        return node(droplet, settings, "node-" + droplet);
+    }
+
+    private Node node(long droplet, Map<String, String> settings, String stateName) {
+        return node(droplet, settings, stateName, new FakeVolumeHost(), new MovableClock());
+    }
+
+    /** The same node after a restart of the plugin: same state file and clock, with the given mount table. */
+    private Node restart(Node node, FakeVolumeHost host) {
+        return node(node.droplet(), node.settings(), node.stateName(), host, node.clock());
+    }
+
+    private Node node(long droplet, Map<String, String> settings, String stateName, FakeVolumeHost host, MovableClock clock) {
+        Map<String, String> all = new HashMap<>(Map.of("dostorage.volumes.unmount-grace", "0s",
+                "dostorage.volumes.takeover-wait", "1s", "dostorage.digitalocean.action-poll-initial", "10ms",
+                "dostorage.digitalocean.action-poll-max", "20ms"));
+        all.putAll(settings);
+        PluginConfig config = TestConfig.with(folder.resolve(stateName), all);
+        VolumeStore store = TestState.open(config.stateDir());
+        Endpoints endpoints = Clients.endpoints(emulator, droplet);
+        DigitalOcean digitalOcean = Clients.digitalOcean(endpoints, config);
+        ThisDroplet thisDroplet = Clients.thisDroplet(endpoints);
+        VolumeService service = new VolumeService(store, host, digitalOcean, thisDroplet,
+                new RemoteVolumes(digitalOcean, thisDroplet, config, clock), new Steps(store, config), config, clock);
+        return new Node(droplet, settings, stateName, config, store, host, clock, service);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private record Node(long droplet, Map<String, String> settings, String stateName, PluginConfig config,
+                        VolumeStore store, FakeVolumeHost host, MovableClock clock, VolumeService volumes) {
+    }
+
+    /** A clock that tests move forward by hand. */
+    static final class MovableClock extends Clock {
+
+        private volatile Instant now = TestState.NOW;
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
     }
 }
