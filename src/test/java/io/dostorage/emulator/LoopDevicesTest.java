@@ -97,6 +97,36 @@ class LoopDevicesTest extends EmulatorTestBase {
         assertArrayEquals(data, read, "what was written to the device is in the backing file");
     }
 
+    @Test
+    void aRestartedEmulatorReusesTheLoopDeviceOfAnAttachedVolume() throws Exception {
+        EmulatorSettings settings = settings().withLoopDevices(true).withStateFile(tmp.resolve("do.json"));
+        DoEmulator first = start(settings);
+        first.addDroplet(1001, "nyc1", tmp.resolve("dev"));
+        String id = createVolume(http(first), "again", "nyc1", 1).get("id").asText();
+        attachAndWait(http(first), id, 1001, "nyc1");
+        Path link = tmp.resolve("dev").resolve("scsi-0DO_Volume_again");
+        Path device = Files.readSymbolicLink(link);
+        first.close();
+
+        DoEmulator second = start(settings);
+
+        assertEquals(device, Files.readSymbolicLink(link));
+        String loops = run("losetup", "-j", tmp.resolve("backing").resolve(id + ".img").toString()).trim();
+        assertEquals(1, loops.lines().count(), "one loop device, not a second one: " + loops);
+        detachAndWait(http(second), id, 1001, "nyc1");
+    }
+
+    @Test
+    void aFailingLosetupIsReportedWithTheCommandAndItsOutput() {
+        Path missing = tmp.resolve("no-such-backing.img");
+
+        DeviceException failure = org.junit.jupiter.api.Assertions.assertThrows(DeviceException.class,
+                () -> new LoopDevices().attach(missing));
+
+        assertTrue(failure.getMessage().contains("losetup --find --show " + missing), failure.getMessage());
+        assertTrue(failure.getMessage().contains("failed (exit"), failure.getMessage());
+    }
+
     private static String run(String... command) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -91,6 +91,18 @@ class SnapshotsTest extends EmulatorTestBase {
                 .get("count").asInt());
         assertEquals(404, http.post("/v2/tags/unknown/resources",
                 "{\"resources\":[{\"resource_id\":\"" + id + "\",\"resource_type\":\"volume\"}]}").status());
+        assertEquals("dostorage", http.get("/v2/tags").json().get("tags").get(0).get("name").asText());
+
+        assertEquals(204, http.delete("/v2/tags/dostorage").status());
+        assertEquals(java.util.List.of(), emulator.volume("tagged", "nyc1").orElseThrow().tags());
+        assertEquals(404, http.get("/v2/tags/dostorage").status());
+    }
+
+    @Test
+    void theAccountAnswersForAValidToken() {
+        DoEmulator emulator = start(settings());
+        JsonNode account = http(emulator).get("/v2/account").json().get("account");
+        assertEquals("active", account.get("status").asText());
     }
 
     private static void write(Path file, long offset, byte[] bytes) throws Exception {
