@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -105,7 +106,7 @@ final class DoApiHandler implements HttpHandler {
     }
 
     private void serve(HttpExchange exchange) throws IOException {
-        String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
+        String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
         String pathAndQuery = Exchanges.pathAndQuery(exchange);
         String path = exchange.getRequestURI().getRawPath();
         Match match = match(method, path);
@@ -167,7 +168,8 @@ final class DoApiHandler implements HttpHandler {
         Optional<Instant> rateLimitReset = faults.takeRateLimit();
         if (rateLimitReset.isPresent()) {
             long reset = rateLimitReset.get().getEpochSecond();
-            long retryAfter = Math.max(0, Duration.between(clock.instant(), rateLimitReset.get()).toSeconds());
+            // Rounded up: a client that waits Retry-After seconds must not arrive before the reset.
+            long retryAfter = Math.max(0, (Duration.between(clock.instant(), rateLimitReset.get()).toMillis() + 999) / 1000);
             Reply limited = error(429, "too_many_requests", "API Rate limit exceeded.", requestId);
             return new Reply(429, limited.body(), Map.of("ratelimit-remaining", "0",
                     "ratelimit-reset", Long.toString(reset), "Retry-After", Long.toString(retryAfter)));

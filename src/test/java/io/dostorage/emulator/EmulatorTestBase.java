@@ -1,7 +1,7 @@
 package io.dostorage.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dostorage.support.OpenApiContract;
+import io.dostorage.support.Emulators;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +32,7 @@ abstract class EmulatorTestBase {
     }
 
     DoEmulator start(EmulatorSettings settings) {
-        DoEmulator emulator = DoEmulator.start(settings);
-        emulator.setContractCheck(OpenApiContract.instance());
+        DoEmulator emulator = Emulators.start(settings);
         started.add(emulator);
         return emulator;
     }

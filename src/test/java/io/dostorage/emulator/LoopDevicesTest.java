@@ -1,0 +1,145 @@
+package io.dostorage.emulator;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real block devices: runs only as root with loop devices, and says so loudly when it cannot. */
+class LoopDevicesTest extends EmulatorTestBase {
+
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFBLK = 0060000;
+
+    @BeforeEach
+    void needsRootAndLoopDevices() {
+        String reason = null;
+        if (!Files.exists(Path.of("/dev/loop-control"))) {
+            reason = "/dev/loop-control does not exist";
+        } else if (!"0".equals(run("id", "-u").trim())) {
+            reason = "not running as root";
+        } else {
+            try {
+                run("losetup", "--list");
+            } catch (IllegalStateException e) {
+                reason = e.getMessage();
+            }
+        }
+        if (reason != null) {
+            System.err.println("SKIPPED LoopDevicesTest: needs root and loop devices: " + reason);
+            Assumptions.abort("SKIPPED: needs root and loop devices: " + reason);
+        }
+    }
+
+    @AfterEach
+    void releaseLeftoverLoopDevices() throws IOException {
+        Path backing = tmp.resolve("backing");
+        if (Files.isDirectory(backing)) {
+            try (var files = Files.list(backing)) {
+                for (Path file : files.toList()) {
+                    if (file.toString().endsWith(".img")) {
+                        for (String line : run("losetup", "-j", file.toString()).split("\n")) {
+                            if (line.startsWith("/dev/")) {
+                                run("losetup", "-d", line.substring(0, line.indexOf(':')));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void anAttachedVolumeIsABlockDeviceUntilItIsDetached() throws Exception {
+        DoEmulator emulator = start(settings().withLoopDevices(true));
+        emulator.addDroplet(1001, "nyc1", tmp.resolve("dev"));
+        DoHttp http = http(emulator);
+        String id = createVolume(http, "real", "nyc1", 1).get("id").asText();
+        Path backing = tmp.resolve("backing").resolve(id + ".img");
+
+        attachAndWait(http, id, 1001, "nyc1");
+
+        Path link = tmp.resolve("dev").resolve("scsi-0DO_Volume_real");
+        Path device = Files.readSymbolicLink(link);
+        assertTrue(device.toString().matches("/dev/loop\\d+"), device.toString());
+        int mode = (Integer) Files.getAttribute(device, "unix:mode");
+        assertEquals(S_IFBLK, mode & S_IFMT, device + " is a block device");
+        assertTrue(run("losetup", "-j", backing.toString()).startsWith(device + ":"));
+        byte[] data = "through the block device".getBytes(StandardCharsets.UTF_8);
+        try (RandomAccessFile raf = new RandomAccessFile(link.toFile(), "rw")) {
+            raf.seek(4096);
+            raf.write(data);
+            raf.getFD().sync();
+        }
+
+        detachAndWait(http, id, 1001, "nyc1");
+
+        assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
+        assertEquals("", run("losetup", "-j", backing.toString()).trim(), "loop device released");
+        byte[] read = new byte[data.length];
+        try (RandomAccessFile raf = new RandomAccessFile(backing.toFile(), "r")) {
+            raf.seek(4096);
+            raf.readFully(read);
+        }
+        assertArrayEquals(data, read, "what was written to the device is in the backing file");
+    }
+
+    @Test
+    void aRestartedEmulatorReusesTheLoopDeviceOfAnAttachedVolume() throws Exception {
+        EmulatorSettings settings = settings().withLoopDevices(true).withStateFile(tmp.resolve("do.json"));
+        DoEmulator first = start(settings);
+        first.addDroplet(1001, "nyc1", tmp.resolve("dev"));
+        String id = createVolume(http(first), "again", "nyc1", 1).get("id").asText();
+        attachAndWait(http(first), id, 1001, "nyc1");
+        Path link = tmp.resolve("dev").resolve("scsi-0DO_Volume_again");
+        Path device = Files.readSymbolicLink(link);
+        first.close();
+
+        DoEmulator second = start(settings);
+
+        assertEquals(device, Files.readSymbolicLink(link));
+        String loops = run("losetup", "-j", tmp.resolve("backing").resolve(id + ".img").toString()).trim();
+        assertEquals(1, loops.lines().count(), "one loop device, not a second one: " + loops);
+        detachAndWait(http(second), id, 1001, "nyc1");
+    }
+
+    @Test
+    void aFailingLosetupIsReportedWithTheCommandAndItsOutput() {
+        Path missing = tmp.resolve("no-such-backing.img");
+
+        DeviceException failure = org.junit.jupiter.api.Assertions.assertThrows(DeviceException.class,
+                () -> new LoopDevices().attach(missing));
+
+        assertTrue(failure.getMessage().contains("losetup --find --show " + missing), failure.getMessage());
+        assertTrue(failure.getMessage().contains("failed (exit"), failure.getMessage());
+    }
+
+    private static String run(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + out.trim());
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(String.join(" ", command) + " could not run: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
