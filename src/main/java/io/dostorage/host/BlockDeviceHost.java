@@ -1,0 +1,355 @@
+package io.dostorage.host;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The real host: a DigitalOcean volume attached to this droplet, formatted once and mounted with the
+ * system's own tools.
+ *
+ * <p>DigitalOcean's udev rules link each attached volume as {@code <deviceDir>/scsi-0DO_Volume_<name>}
+ * (the SCSI serial of the disk is the volume's name). {@link #mount} waits for that link, probes the
+ * device with {@code blkid -p}, formats it only when blkid finds no signature at all, and mounts it.
+ * The mount table ({@code /proc/self/mountinfo}) is the only record of what is mounted: this class keeps
+ * no state, so it sees mounts made before a restart, or by hand, exactly as the kernel does.
+ *
+ * <p>No method holds a lock: the caller serialises operations on one volume.
+ *
+ * <p>Not a CDI bean by itself (FolderHost is the default {@link VolumeHost}); the wiring builds it in a
+ * producer from the settings, see the constructor.
+ */
+public class BlockDeviceHost implements VolumeHost {
+
+    /** Where udev links disks by id; DigitalOcean's volumes appear there. */
+    public static final Path DEFAULT_DEVICE_DIR = Path.of("/dev/disk/by-id");
+
+    /** The mounts of this process's mount namespace, which are the ones {@code mount} changes. */
+    public static final Path DEFAULT_MOUNT_TABLE = Path.of("/proc/self/mountinfo");
+
+    /** The name DigitalOcean's udev rules give a volume's link, before the volume's name. */
+    static final String LINK_PREFIX = "scsi-0DO_Volume_";
+
+    static final Duration DEFAULT_POLL = Duration.ofMillis(100);
+
+    /** blkid reads a few blocks; a minute means the device hangs. */
+    static final Duration PROBE_TIMEOUT = Duration.ofMinutes(1);
+
+    /** mkfs without a discard pass writes metadata only (ext4 initialises inode tables lazily); generous for a 16 TiB volume. */
+    static final Duration FORMAT_TIMEOUT = Duration.ofMinutes(10);
+
+    /** mount may replay a journal; umount flushes dirty pages. */
+    static final Duration MOUNT_TIMEOUT = Duration.ofMinutes(2);
+
+    private final Path deviceDir;
+    private final Duration deviceWait;
+    private final CommandRunner runner;
+    private final Path mountTable;
+    private final List<String> mountOptions;
+    private final Duration poll;
+
+    /**
+     * @param deviceDir    the folder where volumes appear as {@code scsi-0DO_Volume_<name>}: setting
+     *                     {@code DEVICE_DIR}, {@link #DEFAULT_DEVICE_DIR} in production
+     * @param deviceWait   how long {@link #mount} waits for a volume's link to appear after it was
+     *                     attached (DigitalOcean's action is complete before the kernel has the disk)
+     * @param runner       runs blkid, mkfs, mount and umount: a {@link ProcessRunner}
+     * @param mountTable   the mountinfo file to read: {@link #DEFAULT_MOUNT_TABLE}
+     * @param mountOptions options for {@code mount -o}, joined with commas; empty for none
+     */
+    public BlockDeviceHost(Path deviceDir, Duration deviceWait, CommandRunner runner, Path mountTable,
+                           List<String> mountOptions) {
+        this(deviceDir, deviceWait, runner, mountTable, mountOptions, DEFAULT_POLL);
+    }
+
+    BlockDeviceHost(Path deviceDir, Duration deviceWait, CommandRunner runner, Path mountTable,
+                    List<String> mountOptions, Duration poll) {
+        this.deviceDir = deviceDir.toAbsolutePath().normalize();
+        this.deviceWait = requirePositive(deviceWait, "device wait");
+        this.runner = runner;
+        this.mountTable = mountTable;
+        this.mountOptions = List.copyOf(mountOptions);
+        this.poll = requirePositive(poll, "poll interval");
+        for (String option : this.mountOptions) {
+            if (option.isBlank() || option.contains(",") || option.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("mount option '" + option + "': give one option per entry, without commas or spaces");
+            }
+        }
+    }
+
+    /**
+     * Mounts volume {@code name} at {@code target}, formatting it as {@code fsType} first only if its
+     * device holds no signature at all.
+     *
+     * <ul>
+     * <li>A filesystem already on the device is kept and mounted with its own type, even when it is not
+     *     {@code fsType}: the data on it wins over the option.</li>
+     * <li>A partition table or any other signature: {@link DeviceRefusedException}; the device is not
+     *     written to and nothing is mounted.</li>
+     * <li>Already mounted at {@code target} from this device: nothing to do. Something else mounted at
+     *     {@code target}: {@link MountConflictException}.</li>
+     * <li>The device does not appear within the device wait: {@link DeviceMissingException}.</li>
+     * </ul>
+     *
+     * @throws HostException when a tool fails; the message names the volume, the device, the command and
+     *                       what the command printed
+     */
+    @Override
+    public void mount(String name, String fsType, Path target) {
+        String volume = checkName(name);
+        FilesystemType type = FilesystemType.named(fsType);
+        Path point = canonical(target);
+        Device device = waitForDevice(volume);
+        String doing = "mounting volume " + volume + " (" + device + ") at " + point;
+
+        Optional<MountEntry> top = table().topAt(point);
+        if (top.isPresent()) {
+            if (device.isSourceOf(top.get())) {
+                return;
+            }
+            throw new MountConflictException(doing + ": " + describe(top.get()) + " is already mounted there; "
+                    + "unmount it first");
+        }
+
+        String found = filesystemOn(volume, device, type, doing);
+        try {
+            Files.createDirectories(point);
+        } catch (IOException e) {
+            throw new HostException(doing + ": creating the folder: " + e, e);
+        }
+        List<String> command = new ArrayList<>(List.of("mount", "-t", found));
+        if (!mountOptions.isEmpty()) {
+            command.addAll(List.of("-o", String.join(",", mountOptions)));
+        }
+        command.addAll(List.of(device.path().toString(), point.toString()));
+        CommandResult result = run(doing, command, MOUNT_TIMEOUT);
+        if (!result.succeeded()) {
+            throw new HostException(doing + ": " + result.failure());
+        }
+        if (table().topAt(point).filter(device::isSourceOf).isEmpty()) {
+            throw new HostException(doing + ": " + result.commandLine() + " succeeded, but " + mountTable
+                    + " shows no mount of " + device + " there; is this process in the mount namespace it reads?");
+        }
+    }
+
+    /**
+     * Unmounts {@code target} when something is mounted there (every mount stacked there, top first);
+     * nothing to do when nothing is. Never lazy, never forced.
+     *
+     * @throws MountBusyException when the mount is in use; it stays mounted
+     */
+    @Override
+    public void unmount(Path target) {
+        Path point = canonical(target);
+        int stacked = table().at(point).size();
+        for (int i = 0; i < stacked && table().hasMountAt(point); i++) {
+            String doing = "unmounting " + point;
+            CommandResult result = run(doing, List.of("umount", point.toString()), MOUNT_TIMEOUT);
+            if (result.succeeded()) {
+                continue;
+            }
+            if (!table().hasMountAt(point)) {
+                return; // unmounted meanwhile by someone else: what was asked is done
+            }
+            if (result.output().contains("busy")) {
+                throw new MountBusyException(doing + ": " + result.failure() + "; a process still has a file or its "
+                        + "working folder there, so it stays mounted and its data is safe");
+            }
+            throw new HostException(doing + ": " + result.failure());
+        }
+    }
+
+    @Override
+    public boolean isMounted(Path target) {
+        return table().hasMountAt(canonical(target));
+    }
+
+    /**
+     * The folders directly below {@code root} where a DigitalOcean volume's device is mounted: a device
+     * that a {@code scsi-0DO_Volume_*} link in the device folder leads to. Another filesystem mounted
+     * below {@code root} (a user's tmpfs, a disk of their own) is not listed, so that nothing that acts on
+     * this list can unmount it. A volume whose link is gone (detached under its mount) is not listed
+     * either: its device can no longer be told apart.
+     *
+     * @return paths under {@code root} as given (absolute, normalized), sorted
+     */
+    @Override
+    public List<Path> mountsUnder(Path root) {
+        Path given = root.toAbsolutePath().normalize();
+        Path parent = realIfExists(given);
+        List<Device> devices = volumeDevices();
+        if (devices.isEmpty()) {
+            return List.of();
+        }
+        return table().entries().stream()
+                .filter(e -> parent.equals(e.mountPoint().getParent()))
+                .filter(e -> devices.stream().anyMatch(d -> d.isSourceOf(e)))
+                .map(e -> given.resolve(e.mountPoint().getFileName().toString()))
+                .distinct()
+                .sorted()
+                .toList();
+    }
+
+    @Override
+    public String kind() {
+        return "block";
+    }
+
+    /** The link a volume's device appears as. */
+    Path linkOf(String volume) {
+        return deviceDir.resolve(LINK_PREFIX + volume);
+    }
+
+    /**
+     * Waits until the volume's link leads to something. A link that leads nowhere yet counts as absent:
+     * udev may make the link before the device node is ready.
+     */
+    private Device waitForDevice(String volume) {
+        Path link = linkOf(volume);
+        long deadline = System.nanoTime() + deviceWait.toNanos();
+        while (!Files.exists(link)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new DeviceMissingException("waiting for volume " + volume + "'s device: " + link
+                        + " did not appear within " + DurationText.of(deviceWait)
+                        + "; is the volume attached to this droplet?");
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(poll.toMillis(), left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HostException("waiting for volume " + volume + "'s device " + link + ": interrupted", e);
+            }
+        }
+        try {
+            return Device.of(link);
+        } catch (IOException e) {
+            throw new HostException("resolving volume " + volume + "'s device " + link + ": " + e, e);
+        }
+    }
+
+    /**
+     * The type of the filesystem on the device, made first if the device is blank.
+     *
+     * @throws DeviceRefusedException when the device holds anything but a filesystem or nothing
+     */
+    private String filesystemOn(String volume, Device device, FilesystemType type, String doing) {
+        DeviceContents contents = probe(volume, device);
+        switch (contents.kind()) {
+            case FILESYSTEM:
+                return contents.type();
+            case BLANK:
+                break;
+            default:
+                throw new DeviceRefusedException(doing + ": the device holds " + contents.describe()
+                        + "; this plugin formats only a blank device and mounts only a filesystem on the whole "
+                        + "device, so it left this one untouched (see what it is with: blkid -p " + device
+                        + ", or wipefs " + device + ")");
+        }
+        String formatting = "formatting volume " + volume + " (" + device + ") as " + type;
+        CommandResult result = run(formatting, type.mkfsCommand(device.path()), FORMAT_TIMEOUT);
+        if (!result.succeeded()) {
+            throw new HostException(formatting + ": " + result.failure());
+        }
+        DeviceContents after = probe(volume, device);
+        if (after.kind() != DeviceContents.Kind.FILESYSTEM || !after.type().equals(type.toString())) {
+            throw new HostException(formatting + ": " + result.commandLine() + " succeeded, but then blkid found "
+                    + after.describe() + " on it");
+        }
+        return after.type();
+    }
+
+    private DeviceContents probe(String volume, Device device) {
+        String probing = "probing volume " + volume + "'s device " + device + " for a filesystem";
+        try {
+            device.checkReadable();
+        } catch (IOException e) {
+            throw new HostException(probing + ": cannot read it: " + e, e);
+        }
+        CommandResult result = run(probing, List.of("blkid", "-p", "-o", "export", device.path().toString()), PROBE_TIMEOUT);
+        try {
+            return DeviceContents.of(result);
+        } catch (HostException e) {
+            throw new HostException(probing + ": " + e.getMessage(), e);
+        }
+    }
+
+    private CommandResult run(String doing, List<String> command, Duration timeout) {
+        try {
+            return runner.run(command, timeout);
+        } catch (HostException e) {
+            throw new HostException(doing + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<Device> volumeDevices() {
+        List<Device> devices = new ArrayList<>();
+        try (DirectoryStream<Path> links = Files.newDirectoryStream(deviceDir, LINK_PREFIX + "*")) {
+            for (Path link : links) {
+                try {
+                    devices.add(Device.of(link));
+                } catch (IOException e) {
+                    // A link that leads nowhere (the device is going away): no device of it to match.
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of(); // no folder: no disk attached at all
+        } catch (IOException e) {
+            throw new HostException("listing volume devices in " + deviceDir + ": " + e, e);
+        }
+        return devices;
+    }
+
+    private MountTable table() {
+        return MountTable.read(mountTable);
+    }
+
+    private static String describe(MountEntry entry) {
+        return entry.fsType() + " from " + entry.source() + " (device " + entry.device()
+                + (entry.root().equals("/") ? "" : ", folder " + entry.root()) + ")";
+    }
+
+    /**
+     * {@code target} as the mount table writes it: absolute, normalized, and with its parent's links
+     * resolved. Only the parent is resolved, never {@code target} itself: it may be the mount of a
+     * device that has gone, which a lookup could wait on; its parent is the plugin's own folder.
+     */
+    static Path canonical(Path target) {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        if (parent == null) {
+            return absolute;
+        }
+        return realIfExists(parent).resolve(absolute.getFileName().toString());
+    }
+
+    private static Path realIfExists(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            return path;
+        }
+    }
+
+    private static String checkName(String name) {
+        if (name == null || name.isEmpty() || name.equals(".") || name.equals("..")
+                || name.chars().anyMatch(c -> c == '/' || c == 0 || Character.isWhitespace(c))) {
+            throw new HostException("volume name " + (name == null ? "(none)" : "'" + name + "'")
+                    + " cannot name a device link");
+        }
+        return name;
+    }
+
+    private static Duration requirePositive(Duration duration, String what) {
+        if (duration == null || duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, not " + duration);
+        }
+        return duration;
+    }
+}
