@@ -59,6 +59,21 @@ public interface PluginConfig {
     VolumeDefaults volumes();
 
     /**
+     * {@code MOUNTER}: how a volume's filesystem is made available on this node.
+     * {@code block} (the product): wait for the attached DigitalOcean volume under {@code DEVICE_DIR},
+     * format it only when it holds no signature at all, and mount it; needs root (CAP_SYS_ADMIN).
+     * {@code folder} (dev mode and tests without root): a folder under the mount root stands in for
+     * the volume's filesystem; DigitalOcean (or the emulator) is still driven for real.
+     */
+    @WithDefault("block")
+    Mounter mounter();
+
+    /** The values of {@code MOUNTER}. */
+    enum Mounter {
+        block, folder
+    }
+
+    /**
      * {@code SWEEP_INTERVAL}: how often the orphan sweep unmounts what is mounted under the mount
      * root with no reference (a Quarkus duration such as {@code 60s}, or {@code off}).
      */

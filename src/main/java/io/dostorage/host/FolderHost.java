@@ -1,7 +1,5 @@
 package io.dostorage.host;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,13 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A volume backed by a plain folder: the folder {@code <target>} itself holds the data, and
  * "mounted" is a mark this process keeps in memory. It needs no root and no block device, which is
- * what the plugin has until the block-device host lands; it changes nothing that a real mount would
- * not (the folder and its files stay when the volume is unmounted).
+ * what dev mode uses ({@code MOUNTER=folder}); it changes nothing that a real mount would not (the
+ * folder and its files stay when the volume is unmounted).
  *
  * <p>Like a real mount table after a reboot, the marks are lost when the process ends; the
  * start-up reconciliation mounts again every volume that still has references.
  */
-@ApplicationScoped
 public class FolderHost implements VolumeHost {
 
     private final Set<Path> mounted = ConcurrentHashMap.newKeySet();

@@ -38,6 +38,13 @@ public final class PluginProcess implements AutoCloseable {
         env.put("SOCKET", folder.resolve("plugin.sock").toString());
         env.put("MOUNT_ROOT", folder.resolve("mnt").toString());
         env.put("SWEEP_INTERVAL", "off");
+        // DigitalOcean is the in-process emulator (state under the state folder, so it survives kill -9),
+        // with a short action time; the volume's filesystem is a folder unless a test asks for block devices.
+        env.put("DO_EMULATOR", "true");
+        env.put("DO_EMULATOR_ACTION_DELAY", "50ms");
+        env.put("DEVICE_DIR", folder.resolve("devices").toString());
+        env.put("MOUNTER", "folder");
+        env.put("UNMOUNT_GRACE", "0s");
         return env;
     }
 
