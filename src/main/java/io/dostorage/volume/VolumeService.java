@@ -156,7 +156,9 @@ public class VolumeService {
         return operation(checked, "mounting", () -> {
             StoredVolume volume = knownOrAdopted(checked);
             VolumeOptions options = VolumeOptions.fromMap(volume.options());
-            steps.begin(checked, "mount", id);
+            // The journal names the caller only when this Mount adds its reference: recovery drops the
+            // journalled caller's reference, and one that an earlier Mount was answered for must stay.
+            steps.begin(checked, "mount", volume.references().contains(id) ? null : id);
             boolean added = store.addReference(checked, id);
             unreferencedSince.remove(checked);
             steps.reached(checked, "mount-referenced");

@@ -37,6 +37,7 @@ public final class LoopDevices implements AutoCloseable {
 
     private final List<Path> attached = new ArrayList<>();
     private final List<Path> folders = new ArrayList<>();
+    private final List<Path> backingFolders = new ArrayList<>();
 
     private LoopDevices() {
     }
@@ -68,6 +69,15 @@ public final class LoopDevices implements AutoCloseable {
     /** Unmounts everything below {@code folder} on {@link #close}. */
     public LoopDevices unmountUnderOnClose(Path folder) {
         folders.add(folder.toAbsolutePath().normalize());
+        return this;
+    }
+
+    /**
+     * Detaches on {@link #close} every loop device whose backing file lies under {@code folder}: the
+     * ones the DigitalOcean emulator attached for its volumes, which it leaves in place by design.
+     */
+    public LoopDevices detachBackedUnderOnClose(Path folder) {
+        backingFolders.add(folder.toAbsolutePath().normalize());
         return this;
     }
 
@@ -116,6 +126,18 @@ public final class LoopDevices implements AutoCloseable {
             }
         }
         attached.clear();
+        if (!backingFolders.isEmpty()) {
+            CommandResult list = RUNNER.run(List.of("losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE"), TIMEOUT);
+            for (String line : list.output().split("\n")) {
+                String[] fields = line.strip().split("\\s+", 2);
+                if (fields.length == 2 && backingFolders.stream().anyMatch(f -> fields[1].startsWith(f.toString()))) {
+                    CommandResult result = RUNNER.run(List.of("losetup", "--detach", fields[0]), TIMEOUT);
+                    if (!result.succeeded()) {
+                        failures.add(result.failure());
+                    }
+                }
+            }
+        }
         if (!failures.isEmpty()) {
             throw new IllegalStateException("cleaning up loop devices: " + String.join("; ", failures));
         }

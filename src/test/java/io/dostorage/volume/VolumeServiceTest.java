@@ -1,5 +1,7 @@
 package io.dostorage.volume;
 
+import io.dostorage.volume.TestNode.MovableClock;
+
 import io.dostorage.config.PluginConfig;
 import io.dostorage.digitalocean.Clients;
 import io.dostorage.digitalocean.DigitalOcean;
@@ -12,8 +14,6 @@ import io.dostorage.emulator.EmulatorSettings;
 import io.dostorage.state.VolumeStore;
 import io.dostorage.support.FakeVolumeHost;
 import io.dostorage.support.OpenApiContract;
-import io.dostorage.support.TestConfig;
-import io.dostorage.support.TestState;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,7 +61,7 @@ class VolumeServiceTest {
     Path folder;
 
     private DoEmulator emulator;
-    private Node a;
+    private TestNode<FakeVolumeHost> a;
 
     @BeforeEach
     void setUp() {
@@ -81,7 +81,7 @@ class VolumeServiceTest {
 
     @Test
     void createMakesATaggedDigitalOceanVolumeWithTheDefaults() {
-        Volume volume = a.volumes.create("pgdata", null);
+        Volume volume = a.volumes().create("pgdata", null);
 
         EmulatedVolume made = emulator.volume("pgdata", REGION).orElseThrow();
         assertEquals(10, made.sizeGigabytes());
@@ -95,14 +95,14 @@ class VolumeServiceTest {
 
     @Test
     void createAdoptsAVolumeTheUserBroughtAndRefusesAnotherSize() {
-        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config);
+        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config());
         user.createVolume(new NewVolume("brought", 25, REGION, "mine", null, List.of()));
 
         VolumeConflictException e = assertThrows(VolumeConflictException.class,
-                () -> a.volumes.create("brought", Map.of("size", "10")));
+                () -> a.volumes().create("brought", Map.of("size", "10")));
         assertTrue(e.getMessage().contains("already exists with size 25 GiB (asked: 10); use it without"), e.getMessage());
 
-        Volume adopted = a.volumes.create("brought", null);
+        Volume adopted = a.volumes().create("brought", null);
         assertEquals("25", adopted.status().get("size"));
         assertEquals(false, adopted.status().get("created_by_plugin"));
         assertEquals(1, emulator.volumes().size(), "nothing new was created in DigitalOcean");
@@ -110,46 +110,46 @@ class VolumeServiceTest {
 
     @Test
     void createOfAKnownVolumeWithTheSameOptionsMakesNoDigitalOceanCall() {
-        a.volumes.create("pgdata", Map.of("size", "20"));
+        a.volumes().create("pgdata", Map.of("size", "20"));
         emulator.resetCalls();
 
-        a.volumes.create("pgdata", Map.of("size", "020"));
+        a.volumes().create("pgdata", Map.of("size", "020"));
 
         assertEquals(0, emulator.totalCalls());
     }
 
     @Test
     void mountAttachesHereAndTwoCallersShareOneMountUntilTheLastUnmount() {
-        a.volumes.create("pgdata", null);
+        a.volumes().create("pgdata", null);
 
-        Path first = a.volumes.mount("pgdata", "id-a");
-        Path second = a.volumes.mount("pgdata", "id-b");
+        Path first = a.volumes().mount("pgdata", "id-a");
+        Path second = a.volumes().mount("pgdata", "id-b");
 
-        assertEquals(a.config.mountRoot().toAbsolutePath().resolve("pgdata"), first);
+        assertEquals(a.config().mountRoot().toAbsolutePath().resolve("pgdata"), first);
         assertEquals(first, second);
-        assertEquals(1, a.host.mountCalls());
+        assertEquals(1, a.host().mountCalls());
         assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertEquals(1, emulator.calls().get(ATTACH_CALLS));
 
-        a.volumes.unmount("pgdata", "id-a");
-        assertTrue(a.host.isMounted(first), "still mounted while id-b holds it");
+        a.volumes().unmount("pgdata", "id-a");
+        assertTrue(a.host().isMounted(first), "still mounted while id-b holds it");
         assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
 
-        a.volumes.unmount("pgdata", "id-b");
-        assertFalse(a.host.isMounted(first));
+        a.volumes().unmount("pgdata", "id-b");
+        assertFalse(a.host().isMounted(first));
         assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds(), "released for other droplets");
-        assertEquals(Optional.empty(), a.volumes.path("pgdata"));
+        assertEquals(Optional.empty(), a.volumes().path("pgdata"));
     }
 
     @Test
     void getAndPathOfAMountedVolumeMakeNoDigitalOceanCall() {
-        a.volumes.create("pgdata", null);
-        Path mountpoint = a.volumes.mount("pgdata", "id-a");
+        a.volumes().create("pgdata", null);
+        Path mountpoint = a.volumes().mount("pgdata", "id-a");
         emulator.resetCalls();
 
         for (int i = 0; i < 10; i++) {
-            assertEquals(mountpoint, a.volumes.get("pgdata").mountpoint());
-            assertEquals(Optional.of(mountpoint), a.volumes.path("pgdata"));
+            assertEquals(mountpoint, a.volumes().get("pgdata").mountpoint());
+            assertEquals(Optional.of(mountpoint), a.volumes().path("pgdata"));
         }
 
         assertEquals(0, emulator.totalCalls());
@@ -157,71 +157,71 @@ class VolumeServiceTest {
 
     @Test
     void getOfAVolumeThisNodeDoesNotKnowAsksDigitalOceansListOncePerCachePeriod() {
-        a.volumes.create("pgdata", null);
-        Node b = node(NODE_B, Map.of());
+        a.volumes().create("pgdata", null);
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
         emulator.resetCalls();
 
         for (int i = 0; i < 5; i++) {
-            assertEquals("pgdata", b.volumes.get("pgdata").name());
-            assertThrows(VolumeNotFoundException.class, () -> b.volumes.get("unknown"));
+            assertEquals("pgdata", b.volumes().get("pgdata").name());
+            assertThrows(VolumeNotFoundException.class, () -> b.volumes().get("unknown"));
         }
 
         assertEquals(1, emulator.totalCalls());
-        b.clock.advance(Duration.ofSeconds(31));
-        b.volumes.get("pgdata");
+        b.clock().advance(Duration.ofSeconds(31));
+        b.volumes().get("pgdata");
         assertEquals(2, emulator.totalCalls());
     }
 
     @Test
     void theSameMountTwiceCountsOnceAndAnUnknownIdIsHarmless() {
-        a.volumes.create("pgdata", null);
+        a.volumes().create("pgdata", null);
 
-        Path mountpoint = a.volumes.mount("pgdata", "id-a");
-        a.volumes.mount("pgdata", "id-a");
-        a.volumes.unmount("pgdata", "never-mounted");
-        a.volumes.unmount("unknown", "id-a");
-        assertEquals(1, a.volumes.get("pgdata").status().get("references"));
-        assertTrue(a.host.isMounted(mountpoint));
+        Path mountpoint = a.volumes().mount("pgdata", "id-a");
+        a.volumes().mount("pgdata", "id-a");
+        a.volumes().unmount("pgdata", "never-mounted");
+        a.volumes().unmount("unknown", "id-a");
+        assertEquals(1, a.volumes().get("pgdata").status().get("references"));
+        assertTrue(a.host().isMounted(mountpoint));
 
-        a.volumes.unmount("pgdata", "id-a");
-        assertFalse(a.host.isMounted(mountpoint));
+        a.volumes().unmount("pgdata", "id-a");
+        assertFalse(a.host().isMounted(mountpoint));
     }
 
     @Test
     void aVolumeFollowsItsContainerToAnotherDroplet() {
-        a.volumes.create("pgdata", null);
-        a.volumes.mount("pgdata", "on-a");
-        a.volumes.unmount("pgdata", "on-a");
+        a.volumes().create("pgdata", null);
+        a.volumes().mount("pgdata", "on-a");
+        a.volumes().unmount("pgdata", "on-a");
 
-        Node b = node(NODE_B, Map.of());
-        Path mountpoint = b.volumes.mount("pgdata", "on-b");
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
+        Path mountpoint = b.volumes().mount("pgdata", "on-b");
 
-        assertTrue(b.host.isMounted(mountpoint));
+        assertTrue(b.host().isMounted(mountpoint));
         assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
-        assertEquals(true, b.volumes.get("pgdata").status().get("created_by_plugin"), "adopted, and known as the plugin's");
+        assertEquals(true, b.volumes().get("pgdata").status().get("created_by_plugin"), "adopted, and known as the plugin's");
     }
 
     @Test
     void aFailedMountLeavesNoReferenceAndNoAttachment() {
-        a.volumes.create("pgdata", null);
-        a.host.failNextMount("wrong fs type");
+        a.volumes().create("pgdata", null);
+        a.host().failNextMount("wrong fs type");
 
-        VolumeException e = assertThrows(VolumeException.class, () -> a.volumes.mount("pgdata", "id-a"));
+        VolumeException e = assertThrows(VolumeException.class, () -> a.volumes().mount("pgdata", "id-a"));
 
         assertEquals("mounting volume pgdata: wrong fs type", e.getMessage());
-        assertEquals(0, a.volumes.get("pgdata").status().get("references"));
+        assertEquals(0, a.volumes().get("pgdata").status().get("references"));
         assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
     void subpathIsCreatedAndHandedOutInsteadOfTheRoot() {
-        a.volumes.create("pgdata", Map.of("subpath", "pg/data"));
+        a.volumes().create("pgdata", Map.of("subpath", "pg/data"));
 
-        Path mountpoint = a.volumes.mount("pgdata", "id-a");
+        Path mountpoint = a.volumes().mount("pgdata", "id-a");
 
-        assertEquals(a.volumes.mountRoot().resolve("pgdata/pg/data"), mountpoint);
+        assertEquals(a.volumes().mountRoot().resolve("pgdata/pg/data"), mountpoint);
         assertTrue(Files.isDirectory(mountpoint));
-        assertTrue(a.host.isMounted(a.volumes.mountRoot().resolve("pgdata")), "the volume root is what is mounted");
+        assertTrue(a.host().isMounted(a.volumes().mountRoot().resolve("pgdata")), "the volume root is what is mounted");
     }
 
     // ---- takeover: every policy against every holder state ----
@@ -230,10 +230,10 @@ class VolumeServiceTest {
     void takeoverWaitDetachesAtOnceFromADropletThatIsOff() {
         holdOnA("pgdata", "wait");
         emulator.setDropletStatus(NODE_A, "off");
-        Node b = node(NODE_B, Map.of());
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
 
         long start = System.nanoTime();
-        b.volumes.mount("pgdata", "on-b");
+        b.volumes().mount("pgdata", "on-b");
 
         assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofMillis(900)) < 0, "did not wait");
@@ -246,10 +246,10 @@ class VolumeServiceTest {
             holdOnA(name, policy);
         }
         emulator.removeDroplet(NODE_A);
-        Node b = node(NODE_B, Map.of());
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
 
         for (String policy : List.of("wait", "force", "never")) {
-            b.volumes.mount("gone-" + policy, "on-b");
+            b.volumes().mount("gone-" + policy, "on-b");
             assertEquals(List.of(NODE_B), emulator.volume("gone-" + policy, REGION).orElseThrow().dropletIds(), policy);
         }
     }
@@ -259,26 +259,26 @@ class VolumeServiceTest {
         for (String policy : List.of("wait", "never")) {
             String name = "releasing-" + policy;
             holdOnA(name, policy);
-            Node b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "5s"));
+            TestNode<FakeVolumeHost> b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "5s"));
             CompletableFuture<Void> release = CompletableFuture.runAsync(() -> {
                 sleep(300);
-                a.volumes.unmount(name, "on-a");
+                a.volumes().unmount(name, "on-a");
             });
 
-            b.volumes.mount(name, "on-b");
+            b.volumes().mount(name, "on-b");
 
             release.get(10, TimeUnit.SECONDS);
             assertEquals(List.of(NODE_B), emulator.volume(name, REGION).orElseThrow().dropletIds(), policy);
-            assertFalse(a.host.isMounted(a.volumes.mountRoot().resolve(name)), "released cleanly by its holder");
+            assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve(name)), "released cleanly by its holder");
         }
     }
 
     @Test
     void takeoverWaitDetachesByForceFromAHolderThatNeverReleases() {
         holdOnA("pgdata", "wait");
-        Node b = node(NODE_B, Map.of());
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
 
-        b.volumes.mount("pgdata", "on-b");
+        b.volumes().mount("pgdata", "on-b");
 
         assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
@@ -286,10 +286,10 @@ class VolumeServiceTest {
     @Test
     void takeoverForceDetachesAtOnceFromARunningHolder() {
         holdOnA("pgdata", "force");
-        Node b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "30s"));
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "30s"));
 
         long start = System.nanoTime();
-        b.volumes.mount("pgdata", "on-b");
+        b.volumes().mount("pgdata", "on-b");
 
         assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0, "did not wait");
@@ -298,23 +298,23 @@ class VolumeServiceTest {
     @Test
     void takeoverNeverFailsNamingTheHolderAndLeavesItAttachedThere() {
         holdOnA("pgdata", "never");
-        Node b = node(NODE_B, Map.of());
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
 
-        VolumeInUseException e = assertThrows(VolumeInUseException.class, () -> b.volumes.mount("pgdata", "on-b"));
+        VolumeInUseException e = assertThrows(VolumeInUseException.class, () -> b.volumes().mount("pgdata", "on-b"));
 
         assertTrue(e.getMessage().startsWith("mounting volume pgdata: it is attached to droplet 1001 (droplet-1001, active), "
                 + "which did not release it within 1s; takeover policy never does not detach"), e.getMessage());
         assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
-        assertEquals(0, b.volumes.get("pgdata").status().get("references"));
+        assertEquals(0, b.volumes().get("pgdata").status().get("references"));
     }
 
     @Test
     void takeoverNeverFailsAtOnceForAHolderThatIsOff() {
         holdOnA("pgdata", "never");
         emulator.setDropletStatus(NODE_A, "off");
-        Node b = node(NODE_B, Map.of());
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
 
-        VolumeInUseException e = assertThrows(VolumeInUseException.class, () -> b.volumes.mount("pgdata", "on-b"));
+        VolumeInUseException e = assertThrows(VolumeInUseException.class, () -> b.volumes().mount("pgdata", "on-b"));
 
         assertTrue(e.getMessage().startsWith("mounting volume pgdata: it is attached to droplet 1001 (droplet-1001, off); "
                 + "takeover policy never does not detach"), e.getMessage());
@@ -324,47 +324,47 @@ class VolumeServiceTest {
     @Test
     void theTakeoverSettingAppliesToVolumesWithoutTheirOwnPolicy() {
         holdOnA("pgdata", null);
-        Node b = node(NODE_B, Map.of("dostorage.volumes.takeover", "never"));
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of("dostorage.volumes.takeover", "never"));
 
-        assertThrows(VolumeInUseException.class, () -> b.volumes.mount("pgdata", "on-b"));
+        assertThrows(VolumeInUseException.class, () -> b.volumes().mount("pgdata", "on-b"));
     }
 
     // ---- remove ----
 
     @Test
     void removeIsRefusedWhileMountedHereOrAttachedElsewhere() {
-        a.volumes.create("pgdata", null);
-        a.volumes.mount("pgdata", "on-a");
+        a.volumes().create("pgdata", null);
+        a.volumes().mount("pgdata", "on-a");
 
-        VolumeInUseException here = assertThrows(VolumeInUseException.class, () -> a.volumes.remove("pgdata"));
+        VolumeInUseException here = assertThrows(VolumeInUseException.class, () -> a.volumes().remove("pgdata"));
         assertTrue(here.getMessage().startsWith("removing volume pgdata: it is mounted on this node for 1 container(s)"),
                 here.getMessage());
 
-        Node b = node(NODE_B, Map.of());
-        b.volumes.create("pgdata", null);
-        VolumeInUseException elsewhere = assertThrows(VolumeInUseException.class, () -> b.volumes.remove("pgdata"));
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
+        b.volumes().create("pgdata", null);
+        VolumeInUseException elsewhere = assertThrows(VolumeInUseException.class, () -> b.volumes().remove("pgdata"));
         assertTrue(elsewhere.getMessage().startsWith("removing volume pgdata: it is attached to droplet 1001"),
                 elsewhere.getMessage());
 
         assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
-        assertEquals(1, a.volumes.get("pgdata").status().get("references"));
+        assertEquals(1, a.volumes().get("pgdata").status().get("references"));
     }
 
     @Test
     void removeDeletesOnlyWhatThePolicySays() {
-        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config);
+        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config());
         user.createVolume(new NewVolume("brought", 1, REGION, null, null, List.of()));
-        a.volumes.create("brought", null);
-        a.volumes.create("created", null);
-        a.volumes.create("kept", Map.of("remove", "keep"));
-        a.volumes.create("deleted", Map.of("remove", "delete"));
+        a.volumes().create("brought", null);
+        a.volumes().create("created", null);
+        a.volumes().create("kept", Map.of("remove", "keep"));
+        a.volumes().create("deleted", Map.of("remove", "delete"));
         user.createVolume(new NewVolume("brought-deleted", 1, REGION, null, null, List.of()));
-        a.volumes.create("brought-deleted", Map.of("remove", "delete"));
+        a.volumes().create("brought-deleted", Map.of("remove", "delete"));
 
         for (String name : List.of("brought", "created", "kept", "deleted", "brought-deleted")) {
-            a.volumes.mount(name, "c");
-            a.volumes.unmount(name, "c");
-            a.volumes.remove(name);
+            a.volumes().mount(name, "c");
+            a.volumes().unmount(name, "c");
+            a.volumes().remove(name);
         }
 
         assertTrue(emulator.volume("brought", REGION).isPresent(), "delete-created never deletes a volume the user brought");
@@ -372,39 +372,39 @@ class VolumeServiceTest {
         assertTrue(emulator.volume("kept", REGION).isPresent());
         assertFalse(emulator.volume("deleted", REGION).isPresent());
         assertFalse(emulator.volume("brought-deleted", REGION).isPresent());
-        assertEquals(List.of(), a.store.listVolumes(), "all forgotten on this node");
+        assertEquals(List.of(), a.store().listVolumes(), "all forgotten on this node");
     }
 
     // ---- grace, sweep, recovery ----
 
     @Test
     void aMountWithinTheGraceReusesTheAttachment() throws Exception {
-        Node graceful = node(NODE_A, Map.of("dostorage.volumes.unmount-grace", "400ms"), "graceful");
-        graceful.volumes.create("pgdata", null);
-        graceful.volumes.mount("pgdata", "create-probe");
-        graceful.volumes.unmount("pgdata", "create-probe");
-        graceful.volumes.mount("pgdata", "real");
+        TestNode<FakeVolumeHost> graceful = node(NODE_A, Map.of("dostorage.volumes.unmount-grace", "400ms"), "graceful");
+        graceful.volumes().create("pgdata", null);
+        graceful.volumes().mount("pgdata", "create-probe");
+        graceful.volumes().unmount("pgdata", "create-probe");
+        graceful.volumes().mount("pgdata", "real");
 
         Thread.sleep(700);
         assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertEquals(1, emulator.calls().get(ATTACH_CALLS), "one attach for the pair and the real mount");
 
-        graceful.volumes.unmount("pgdata", "real");
+        graceful.volumes().unmount("pgdata", "real");
         assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds(), "kept during the grace");
         awaitDetached("pgdata", Duration.ofSeconds(5));
-        assertFalse(graceful.host.isMounted(graceful.volumes.mountRoot().resolve("pgdata")));
+        assertFalse(graceful.host().isMounted(graceful.volumes().mountRoot().resolve("pgdata")));
     }
 
     @Test
     void anIdleHourOfTheSweepMakesNoDigitalOceanCall() {
-        a.volumes.create("idle", null);
-        a.volumes.create("busy", null);
-        a.volumes.mount("busy", "c");
+        a.volumes().create("idle", null);
+        a.volumes().create("busy", null);
+        a.volumes().mount("busy", "c");
         emulator.resetCalls();
 
         for (int minute = 0; minute < 60; minute++) {
-            a.clock.advance(Duration.ofMinutes(1));
-            assertEquals(List.of(), a.volumes.sweep());
+            a.clock().advance(Duration.ofMinutes(1));
+            assertEquals(List.of(), a.volumes().sweep());
         }
 
         assertEquals(0, emulator.totalCalls());
@@ -412,69 +412,69 @@ class VolumeServiceTest {
 
     @Test
     void theSweepUnmountsOrphansAndReleasesWhatALostGraceLeftAttached() {
-        a.volumes.create("pgdata", null);
-        a.volumes.mount("pgdata", "c");
-        Path stray = a.volumes.mountRoot().resolve("leftover");
-        a.host.mountedByHand("leftover", stray);
+        a.volumes().create("pgdata", null);
+        a.volumes().mount("pgdata", "c");
+        Path stray = a.volumes().mountRoot().resolve("leftover");
+        a.host().mountedByHand("leftover", stray);
         // The process died during the grace: a new process finds the volume attached and mounted with no reference.
-        a.store.removeReference("pgdata", "c");
-        Node restarted = node(NODE_A, Map.of("dostorage.volumes.unmount-grace", "5s"), a.stateName(), a.host, a.clock);
+        a.store().removeReference("pgdata", "c");
+        TestNode<FakeVolumeHost> restarted = node(NODE_A, Map.of("dostorage.volumes.unmount-grace", "5s"), "node-" + NODE_A, a.host(), a.clock());
 
-        assertEquals(List.of("leftover"), restarted.volumes.sweep(), "orphans at once; the volume after the grace");
-        restarted.clock.advance(Duration.ofSeconds(6));
-        assertEquals(List.of("pgdata"), restarted.volumes.sweep());
+        assertEquals(List.of("leftover"), restarted.volumes().sweep(), "orphans at once; the volume after the grace");
+        restarted.clock().advance(Duration.ofSeconds(6));
+        assertEquals(List.of("pgdata"), restarted.volumes().sweep());
 
-        assertFalse(a.host.isMounted(stray));
-        assertFalse(a.host.isMounted(a.volumes.mountRoot().resolve("pgdata")));
+        assertFalse(a.host().isMounted(stray));
+        assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve("pgdata")));
         assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
     void recoveryDropsTheReferenceOfAMountThatNeverAnsweredAndKeepsAcknowledgedOnes() {
-        a.volumes.create("pgdata", null);
-        Path mountpoint = a.volumes.mount("pgdata", "acknowledged");
+        a.volumes().create("pgdata", null);
+        Path mountpoint = a.volumes().mount("pgdata", "acknowledged");
         // A second Mount died after its reference was journalled, before dockerd got an answer.
-        a.store.beginOperation("pgdata", "mount", "unanswered");
-        a.store.addReference("pgdata", "unanswered");
+        a.store().beginOperation("pgdata", "mount", "unanswered");
+        a.store().addReference("pgdata", "unanswered");
 
-        Node restarted = restart(a, new FakeVolumeHost());
-        assertEquals(Map.of(), restarted.volumes.recover());
+        TestNode<FakeVolumeHost> restarted = restart(a, new FakeVolumeHost());
+        assertEquals(Map.of(), restarted.volumes().recover());
 
-        assertEquals(1, restarted.volumes.get("pgdata").status().get("references"));
-        assertTrue(restarted.host.isMounted(mountpoint), "mounted again for the acknowledged caller");
-        assertEquals(List.of(), restarted.store.operations());
+        assertEquals(1, restarted.volumes().get("pgdata").status().get("references"));
+        assertTrue(restarted.host().isMounted(mountpoint), "mounted again for the acknowledged caller");
+        assertEquals(List.of(), restarted.store().operations());
     }
 
     @Test
     void recoveryReleasesAVolumeWhoseOnlyMountNeverAnswered() {
-        a.volumes.create("pgdata", null);
-        a.volumes.mount("pgdata", "unanswered");
-        a.store.beginOperation("pgdata", "mount", "unanswered");
+        a.volumes().create("pgdata", null);
+        a.volumes().mount("pgdata", "unanswered");
+        a.store().beginOperation("pgdata", "mount", "unanswered");
 
-        Node restarted = restart(a, a.host);
-        assertEquals(Map.of(), restarted.volumes.recover());
+        TestNode<FakeVolumeHost> restarted = restart(a, a.host());
+        assertEquals(Map.of(), restarted.volumes().recover());
 
-        assertEquals(0, restarted.volumes.get("pgdata").status().get("references"));
-        assertFalse(a.host.isMounted(a.volumes.mountRoot().resolve("pgdata")));
+        assertEquals(0, restarted.volumes().get("pgdata").status().get("references"));
+        assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve("pgdata")));
         assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
     void recoveryRecordsAVolumeWhoseCreateDiedAfterDigitalOceanMadeIt() {
-        DigitalOcean plugin = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config);
-        a.store.beginOperation("pgdata", "create", null);
+        DigitalOcean plugin = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config());
+        a.store().beginOperation("pgdata", "create", null);
         plugin.createVolume(new NewVolume("pgdata", 10, REGION, null, null, List.of(VolumeService.CREATED_TAG)));
 
-        Node restarted = restart(a, a.host);
-        assertEquals(Map.of(), restarted.volumes.recover());
+        TestNode<FakeVolumeHost> restarted = restart(a, a.host());
+        assertEquals(Map.of(), restarted.volumes().recover());
 
-        assertEquals(true, restarted.volumes.get("pgdata").status().get("created_by_plugin"));
-        assertEquals(1, restarted.store.listVolumes().size());
+        assertEquals(true, restarted.volumes().get("pgdata").status().get("created_by_plugin"));
+        assertEquals(1, restarted.store().listVolumes().size());
     }
 
     @Test
     void concurrentMountAndUnmountPairsEndUnmountedDetachedWithOneAttachPerMountCycle() throws Exception {
-        a.volumes.create("pgdata", null);
+        a.volumes().create("pgdata", null);
         emulator.resetCalls();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
@@ -482,8 +482,8 @@ class VolumeServiceTest {
             for (int i = 0; i < 20; i++) {
                 String id = "id-" + i;
                 pairs.add(pool.submit(() -> {
-                    a.volumes.mount("pgdata", id);
-                    a.volumes.unmount("pgdata", id);
+                    a.volumes().mount("pgdata", id);
+                    a.volumes().unmount("pgdata", id);
                 }));
             }
             for (Future<?> pair : pairs) {
@@ -492,11 +492,11 @@ class VolumeServiceTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(0, a.volumes.get("pgdata").status().get("references"));
-        assertFalse(a.host.isMounted(a.volumes.mountRoot().resolve("pgdata")));
+        assertEquals(0, a.volumes().get("pgdata").status().get("references"));
+        assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve("pgdata")));
         assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
-        assertEquals(a.host.mountCalls(), a.host.unmountCalls());
-        assertEquals(2 * a.host.mountCalls(), emulator.calls().get(ATTACH_CALLS),
+        assertEquals(a.host().mountCalls(), a.host().unmountCalls());
+        assertEquals(2 * a.host().mountCalls(), emulator.calls().get(ATTACH_CALLS),
                 "one attach and one detach per mount cycle: " + emulator.calls());
     }
 
@@ -504,8 +504,8 @@ class VolumeServiceTest {
 
     /** A volume created, and mounted by a container, on node A. */
     private void holdOnA(String name, String policy) {
-        a.volumes.create(name, policy == null ? null : Map.of("takeover", policy));
-        a.volumes.mount(name, "on-a");
+        a.volumes().create(name, policy == null ? null : Map.of("takeover", policy));
+        a.volumes().mount(name, "on-a");
     }
 
     private void awaitDetached(String name, Duration timeout) throws InterruptedException {
@@ -516,32 +516,21 @@ class VolumeServiceTest {
         }
     }
 
-    private Node node(long droplet, Map<String, String> settings) {
+    private TestNode<FakeVolumeHost> node(long droplet, Map<String, String> settings) {
         return node(droplet, settings, "node-" + droplet);
     }
 
-    private Node node(long droplet, Map<String, String> settings, String stateName) {
+    private TestNode<FakeVolumeHost> node(long droplet, Map<String, String> settings, String stateName) {
         return node(droplet, settings, stateName, new FakeVolumeHost(), new MovableClock());
     }
 
     /** The same node after a restart of the plugin: same state file and clock, with the given mount table. */
-    private Node restart(Node node, FakeVolumeHost host) {
-        return node(node.droplet(), node.settings(), node.stateName(), host, node.clock());
+    private TestNode<FakeVolumeHost> restart(TestNode<FakeVolumeHost> node, FakeVolumeHost host) {
+        return node.restart(emulator, host);
     }
 
-    private Node node(long droplet, Map<String, String> settings, String stateName, FakeVolumeHost host, MovableClock clock) {
-        Map<String, String> all = new HashMap<>(Map.of("dostorage.volumes.unmount-grace", "0s",
-                "dostorage.volumes.takeover-wait", "1s", "dostorage.digitalocean.action-poll-initial", "10ms",
-                "dostorage.digitalocean.action-poll-max", "20ms"));
-        all.putAll(settings);
-        PluginConfig config = TestConfig.with(folder.resolve(stateName), all);
-        VolumeStore store = TestState.open(config.stateDir());
-        Endpoints endpoints = Clients.endpoints(emulator, droplet);
-        DigitalOcean digitalOcean = Clients.digitalOcean(endpoints, config);
-        ThisDroplet thisDroplet = Clients.thisDroplet(endpoints);
-        VolumeService service = new VolumeService(store, host, digitalOcean, thisDroplet,
-                new RemoteVolumes(digitalOcean, thisDroplet, config, clock), new Steps(store, config), config, clock);
-        return new Node(droplet, settings, stateName, config, store, host, clock, service);
+    private TestNode<FakeVolumeHost> node(long droplet, Map<String, String> settings, String stateName, FakeVolumeHost host, MovableClock clock) {
+        return TestNode.start(emulator, droplet, settings, folder.resolve(stateName), host, clock);
     }
 
     private static void sleep(long millis) {
@@ -549,35 +538,6 @@ class VolumeServiceTest {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private record Node(long droplet, Map<String, String> settings, String stateName, PluginConfig config,
-                        VolumeStore store, FakeVolumeHost host, MovableClock clock, VolumeService volumes) {
-    }
-
-    /** A clock that tests move forward by hand. */
-    static final class MovableClock extends Clock {
-
-        private volatile Instant now = TestState.NOW;
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
         }
     }
 }
