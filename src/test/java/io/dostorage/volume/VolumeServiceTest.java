@@ -296,6 +296,38 @@ class VolumeServiceTest {
     }
 
     @Test
+    void takeoverForceDetachesAtOnceFromADropletThatIsOff() {
+        holdOnA("pgdata", "force");
+        emulator.setDropletStatus(NODE_A, "off");
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "30s"));
+
+        long start = System.nanoTime();
+        b.volumes().mount("pgdata", "on-b");
+
+        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0, "did not wait");
+    }
+
+    @Test
+    void takeoverForceDoesNotWaitForAReleasingHolderWhoseLateReleaseLeavesTheNewHolderAlone() throws Exception {
+        holdOnA("pgdata", "force");
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "30s"));
+        CompletableFuture<Void> release = CompletableFuture.runAsync(() -> {
+            sleep(1500);
+            a.volumes().unmount("pgdata", "on-a");
+        });
+
+        long start = System.nanoTime();
+        b.volumes().mount("pgdata", "on-b");
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofMillis(1400)) < 0, "did not wait");
+
+        release.get(10, TimeUnit.SECONDS);
+        assertFalse(a.host().isMounted(a.mountpoint("pgdata")), "A unmounted when its container stopped");
+        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds(),
+                "A's late release detached nothing from B");
+    }
+
+    @Test
     void takeoverNeverFailsNamingTheHolderAndLeavesItAttachedThere() {
         holdOnA("pgdata", "never");
         TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
