@@ -101,7 +101,7 @@ public interface PluginConfig {
         String takeover();
 
         /** {@code TAKEOVER_WAIT}: how long a Mount waits for another droplet to release the volume. */
-        @WithDefault("45s")
+        @WithDefault("40s")
         Duration takeoverWait();
 
         /**
@@ -121,7 +121,7 @@ public interface PluginConfig {
         Duration unmountGrace();
 
         /** {@code DEVICE_TIMEOUT}: how long to wait for an attached volume's device to appear. */
-        @WithDefault("30s")
+        @WithDefault("20s")
         Duration deviceTimeout();
 
         /** {@code LIST_CACHE_TTL}: how long DigitalOcean's list of volumes is reused for Get and List. */
@@ -158,7 +158,7 @@ public interface PluginConfig {
         boolean emulatorLoopDevices();
 
         /** {@code ACTION_TIMEOUT}: how long to wait for an attach or detach to complete. */
-        @WithDefault("60s")
+        @WithDefault("25s")
         Duration actionTimeout();
 
         /** {@code ACTION_POLL_INITIAL}: first interval between polls of an action's status; it doubles up to the maximum. */
@@ -192,7 +192,12 @@ public interface PluginConfig {
      */
     Optional<String> crashAt();
 
-    /** How long a lock on one volume may be waited for before a request fails instead of hanging dockerd. */
-    @WithDefault("90s")
+    /**
+     * {@code LOCK_TIMEOUT}: how long a request waits for another operation on the same volume before
+     * it fails with a "busy" Err instead of hanging dockerd. Below dockerd's 1-minute deadline for
+     * Unmount, Remove, Get and Path (moby volume/drivers proxy: shortTimeout 1 min, longTimeout 2 min
+     * for Create and Mount).
+     */
+    @WithDefault("50s")
     Duration lockTimeout();
 }

@@ -60,6 +60,8 @@ public class VolumeService {
 
     private static final Logger LOG = Logger.getLogger(VolumeService.class);
     private static final int MAX_CALLER_ID_LENGTH = 256;
+    /** dockerd gives a volume driver's Mount 2 minutes (moby volume/drivers proxy, longTimeout); we keep 5 s for ourselves. */
+    private static final Duration MOUNT_DEADLINE = Duration.ofSeconds(115);
 
     private final VolumeStore store;
     private final VolumeHost host;
@@ -100,6 +102,13 @@ public class VolumeService {
             throw new IllegalStateException("settings DEFAULT_SIZE, DEFAULT_FSTYPE, TAKEOVER, REMOVE: " + e.getMessage(), e);
         }
         this.takeover = TakeoverPolicy.parse(defaults.takeover());
+        Duration worstMount = defaults.takeoverWait().plus(config.digitalocean().actionTimeout().multipliedBy(2))
+                .plus(defaults.deviceTimeout());
+        if (worstMount.compareTo(MOUNT_DEADLINE) > 0) {
+            LOG.warnf("TAKEOVER_WAIT + 2 x ACTION_TIMEOUT + DEVICE_TIMEOUT = %ss, longer than dockerd's %ss deadline for a "
+                    + "Mount: a slow takeover may fail in dockerd while it still goes on here", worstMount.toSeconds(),
+                    MOUNT_DEADLINE.toSeconds());
+        }
     }
 
     /** The folder volumes are mounted under; {@code <root>/<name>} is a volume's mount. */
