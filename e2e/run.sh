@@ -11,7 +11,8 @@
 #                 `docker plugin install` as users do; disable / set / enable
 #   two-droplets  a second dockerd in its own mount namespace with its own plugin (droplet 1002):
 #                 the seed's follow scenario, then its caveat under the takeover policies
-#   compose       docker-compose up / stop / up / down -v with a volume of the plugin
+#   compose       docker-compose.postgres.yml (offline: busybox in place of postgres) up / stop /
+#                 up / down -v with the plugin's volume
 #
 # Everything it starts (dockerds, plugins, emulator, registry) is stopped on exit, and every mount
 # and loop device it made is released. Logs: target/e2e/. It installs what is missing with apt-get.
@@ -26,6 +27,9 @@ REPO=$(pwd)
 
 SCENARIOS=${E2E_SCENARIOS:-legacy managed two-droplets compose}
 E2E_RUN=/run/dostorage-e2e              # sockets, pids, device folders of the droplets
+# The droplets' device folders are under the host's /dev: the managed plugin sees the host's /dev
+# (config.json), and the emulator's links point at /dev/loopN.
+DEVICES=/dev/dostorage-e2e
 E2E_VAR=/var/lib/dostorage-e2e          # docker data roots, emulator backing files, plugin mount roots
 export E2E_CACHE=${E2E_CACHE:-/var/cache/dostorage-e2e}   # the debootstrap JRE root filesystem
 LOGS=$REPO/target/e2e
@@ -57,13 +61,18 @@ cleanup() {
   set +e
   trap - EXIT INT TERM
   [ $rc -eq 0 ] || log "a failure stopped the stage (exit $rc); logs in $LOGS"
+  if [ $rc -ne 0 ] && [ -n "${E2E_HOLD:-}" ]; then
+    log "E2E_HOLD: everything stays up until $E2E_RUN/hold is removed (DOCKER_HOST=$DOCKER_HOST)"
+    touch "$E2E_RUN/hold"; while [ -e "$E2E_RUN/hold" ]; do sleep 1; done
+  fi
   log "cleaning up"
   if [ -n "$PID_D2" ] && kill -0 "$PID_D2" 2>/dev/null; then
     docker2 ps -aq | xargs -r docker2 rm -f >/dev/null 2>&1
   fi
   if [ -n "$PID_D1" ] && kill -0 "$PID_D1" 2>/dev/null; then
     docker1 ps -aq | xargs -r docker1 rm -f >/dev/null 2>&1
-    (cd e2e/compose && timeout 60 docker-compose -p e2e down -v >/dev/null 2>&1)
+    COMPOSE_PROJECT_NAME=dostorage-e2e timeout 60 docker-compose -f docker-compose.postgres.yml \
+      -f e2e/offline.compose.yml down -v >/dev/null 2>&1
     for v in $(timeout 30 docker1 volume ls -q 2>/dev/null); do timeout 30 docker1 volume rm -f "$v" >/dev/null 2>&1; done
     for p in $(docker1 plugin ls -q 2>/dev/null); do
       timeout 30 docker1 plugin disable -f "$p" >/dev/null 2>&1; docker1 plugin rm -f "$p" >/dev/null 2>&1
@@ -96,7 +105,7 @@ release_host() {
     [ -n "$dev" ] || continue
     losetup -d "$dev" 2>/dev/null && log "released loop device $dev ($file)"
   done < <(losetup -a 2>/dev/null | sed -n "s#^\(/dev/loop[0-9]*\): .*(\($E2E_VAR/emulator/[^)]*\)).*#\1 \2#p")
-  rm -rf "$E2E_RUN"
+  rm -rf "$E2E_RUN" "$DEVICES"
 }
 
 print_summary() {
@@ -143,7 +152,7 @@ if [ -d "$E2E_RUN" ] || [ -d "$E2E_VAR" ]; then
   release_host
 fi
 rm -rf "$E2E_VAR" "$LOGS"
-mkdir -p "$E2E_RUN"/devices/1001 "$E2E_RUN"/devices/1002 "$E2E_VAR"/emulator "$E2E_VAR"/node1/mnt "$E2E_VAR"/node2/mnt \
+mkdir -p "$E2E_RUN" "$DEVICES"/1001 "$DEVICES"/1002 "$E2E_VAR"/emulator "$E2E_VAR"/node1/mnt "$E2E_VAR"/node2/mnt \
   "$LOGS" /run/docker/plugins
 printf 'Authorization: Bearer %s\n' "$TOKEN" > "$E2E_RUN/auth-header"; chmod 600 "$E2E_RUN/auth-header"
 
@@ -151,7 +160,7 @@ log "starting the DigitalOcean emulator on $DO_API (loop devices; droplets 1001 
 java "${JVM_FLAGS[@]}" -cp "$CP" io.dostorage.emulator.EmulatorMain --port "$EMU_PORT" \
   --state "$E2E_VAR/emulator/state.json" --backing-dir "$E2E_VAR/emulator/backing" --loop-devices \
   --action-delay 500ms --token "$TOKEN" \
-  --droplet "1001:nyc1:$E2E_RUN/devices/1001" --droplet "1002:nyc1:$E2E_RUN/devices/1002" \
+  --droplet "1001:nyc1:$DEVICES/1001" --droplet "1002:nyc1:$DEVICES/1002" \
   > "$LOGS/emulator.log" 2>&1 &
 PIDS_EMU=$!; echo $PIDS_EMU > "$E2E_RUN/emulator.pid"
 wait_for 30 "the emulator" curl -sf "$DO_API/droplets/1001/metadata/v1/id"
@@ -180,7 +189,7 @@ start_legacy_plugin() {
   env -i PATH="$PATH" HOME=/root \
     ACCESS_TOKEN="$TOKEN" DO_API_URL="$DO_API" DO_METADATA_URL="$DO_API/droplets/$droplet" \
     MOUNTER=block SOCKET=/run/docker/plugins/dostorage.sock MOUNT_ROOT="$root" \
-    DEVICE_DIR="$E2E_RUN/devices/$droplet" TAKEOVER_WAIT="$TAKEOVER_WAIT_TEST" SWEEP_INTERVAL=30s \
+    DEVICE_DIR="$DEVICES/$droplet" TAKEOVER_WAIT="$TAKEOVER_WAIT_TEST" SWEEP_INTERVAL=30s \
     "$@" java "${JVM_FLAGS[@]}" -jar "$REPO/target/quarkus-app/quarkus-run.jar" > "$log" 2>&1 &
   echo $!
 }
@@ -262,15 +271,15 @@ scenario_managed() {
          PLUGIN_NAME=$MANAGED DOCKER_SOCKET=$D1_SOCK
   run docker-compose build dostorage
   run docker-compose run --rm dostorage_builder
-  run docker1 plugin push "$MANAGED"
+  run docker1 plugin push "$MANAGED" | grep -v -e Preparing -e Waiting
   run docker1 plugin rm "$MANAGED"
   log "built, created and pushed the plugin in $(( $(date +%s) - t ))s"
 
   # "Install" in README.md, plus the emulator's URLs and device folder.
   t=$(date +%s)
-  log "\$ docker plugin install --grant-all-permissions $MANAGED ACCESS_TOKEN=<token> DO_API_URL=$DO_API DO_METADATA_URL=$DO_API/droplets/1001 devices.source=$E2E_RUN/devices/1001"
+  log "\$ docker plugin install --grant-all-permissions $MANAGED ACCESS_TOKEN=<token> DO_API_URL=$DO_API DO_METADATA_URL=$DO_API/droplets/1001 DEVICE_DIR=$DEVICES/1001"
   docker1 plugin install --grant-all-permissions "$MANAGED" ACCESS_TOKEN="$TOKEN" DO_API_URL="$DO_API" \
-    DO_METADATA_URL="$DO_API/droplets/1001" devices.source="$E2E_RUN/devices/1001" > "$LOGS/plugin-install.txt" 2>&1 \
+    DO_METADATA_URL="$DO_API/droplets/1001" DEVICE_DIR="$DEVICES/1001" > "$LOGS/plugin-install.txt" 2>&1 \
     || { mask "$(cat "$LOGS/plugin-install.txt")"; echo; die "docker plugin install"; }
   log "installed and enabled in $(( $(date +%s) - t ))s"
   expect_eq "the plugin is enabled" true "$(docker1 plugin inspect -f '{{.Enabled}}' "$MANAGED")"
@@ -385,27 +394,32 @@ scenario_two_droplets() {
 # Scenario 4: docker-compose
 # ---------------------------------------------------------------------------------------------
 scenario_compose() {
-  scenario_begin "4 docker-compose up with a volume of the plugin (one node)"
+  scenario_begin "4 docker-compose: the postgres example's file on one node"
   start_legacy_node1
-  local compose=(docker-compose -p e2e)
-  cd e2e/compose
-  export APP_IMAGE=local/busybox VOLUME_DRIVER=dostorage
+  # "Use" in README.md: docker-compose.postgres.yml, run here with e2e/offline.compose.yml on top
+  # (the local busybox image in place of postgres; the volume, its driver and options unchanged).
+  local compose=(docker-compose -f docker-compose.postgres.yml -f e2e/offline.compose.yml)
+  local data=/var/lib/postgresql/data
+  export COMPOSE_PROJECT_NAME=dostorage-e2e APP_IMAGE=local/busybox PLUGIN_NAME=dostorage
   run "${compose[@]}" up -d
-  wait_for 30 "the app wrote its first line" "${compose[@]}" exec -T app cat /data/starts
-  expect_eq "the app sees one start" 1 "$("${compose[@]}" exec -T app sh -c 'cat /data/starts | wc -l' | tr -d ' \r')"
+  wait_for 30 "the service wrote its first line" "${compose[@]}" exec -T postgres cat $data/starts
+  expect_eq "the service sees one start" 1 "$(starts_seen)"
   check "the container got the volume's sub-folder data (-o subpath)" \
-    test -f "$E2E_VAR/node1/mnt/appdata/data/starts"
+    test -f "$E2E_VAR/node1/mnt/pgdata/data/starts"
+  local status; status=$(docker1 volume inspect --format '{{json .Status}}' pgdata)
+  expect_match "driver_opts arrived as options (size 10, subpath data)" '"size":"10".*"subpath":"data"|"subpath":"data".*"size":"10"' "$status"
   run "${compose[@]}" stop
   run "${compose[@]}" up -d
-  wait_for 30 "the app started again" sh -c "[ \"\$(${compose[*]} exec -T app sh -c 'cat /data/starts | wc -l' | tr -d ' \r')\" = 2 ]"
-  log "the data survived stop and up: 2 starts recorded"
+  wait_for 30 "the service started again" starts_seen_is 2
+  log "ok: the data survived stop and up: 2 starts recorded"
   CHECKS=$((CHECKS + 1))
   run "${compose[@]}" down -v
-  check "down -v removed the volume" not_listed docker1 appdata
-  expect_eq "and its DigitalOcean volume" 0 "$(do_volume_count appdata)"
-  cd "$REPO"
+  check "down -v removed the volume" not_listed docker1 pgdata
+  expect_eq "and its DigitalOcean volume" 0 "$(do_volume_count pgdata)"
   scenario_end
 }
+starts_seen() { "${compose[@]}" exec -T postgres sh -c "cat $data/starts | wc -l" | tr -d ' \r'; }
+starts_seen_is() { [ "$(starts_seen)" = "$1" ]; }
 
 for s in $SCENARIOS; do
   case $s in
