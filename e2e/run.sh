@@ -86,6 +86,8 @@ cleanup() {
   stop_pid "$PIDS_REG" "docker-registry"
   stop_pid "$PIDS_EMU" "DigitalOcean emulator"
   release_host
+  # The engines' data roots (images, about 1.5 GB) go too; the JRE tarball stays in $E2E_CACHE.
+  [ -n "${E2E_HOLD:-}" ] || rm -rf --one-file-system "$E2E_VAR"
   if [ -n "${TOKEN:-}" ] && grep -rlF -- "$TOKEN" "$LOGS" >/dev/null 2>&1; then
     log "FAILED: the access token appears in these logs: $(grep -rlF -- "$TOKEN" "$LOGS" | tr '\n' ' ')"
     rc=1
