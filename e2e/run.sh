@@ -1,0 +1,438 @@
+#!/usr/bin/env bash
+# End-to-end stage: dostorage driven by a real Docker engine, against the DigitalOcean emulator
+# whose volumes are real loop devices. Run as root, after `./mvnw -B -ntp package` (or verify):
+#
+#   e2e/run.sh                       # all scenarios
+#   E2E_SCENARIOS="legacy two-droplets" e2e/run.sh   # a subset: legacy managed two-droplets compose
+#
+# Scenarios:
+#   legacy        the jar serves /run/docker/plugins/dostorage.sock (MOUNTER=block)
+#   managed       Dockerfile.jvm + docker-compose build, plugin pushed to a local registry, then
+#                 `docker plugin install` as users do; disable / set / enable
+#   two-droplets  a second dockerd in its own mount namespace with its own plugin (droplet 1002):
+#                 the seed's follow scenario, then its caveat under the takeover policies
+#   compose       docker-compose.postgres.yml (offline: busybox in place of postgres) up / stop /
+#                 up / down -v with the plugin's volume
+#
+# Everything it starts (dockerds, plugins, emulator, registry) is stopped on exit, and every mount
+# and loop device it made is released. Logs: target/e2e/. It installs what is missing with apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+# shellcheck source=e2e/lib.sh
+. e2e/lib.sh
+
+[ "$(id -u)" = 0 ] || die "the end-to-end stage needs root (dockerd, mounts, loop devices)"
+[ -f target/quarkus-app/quarkus-run.jar ] || die "no target/quarkus-app: run ./mvnw -B -ntp package -DskipTests first"
+
+SCENARIOS=${E2E_SCENARIOS:-legacy managed two-droplets compose}
+E2E_RUN=/run/dostorage-e2e              # sockets, pids, device folders of the droplets
+# The droplets' device folders are under the host's /dev: the managed plugin sees the host's /dev
+# (config.json), and the emulator's links point at /dev/loopN.
+DEVICES=/dev/dostorage-e2e
+E2E_VAR=/var/lib/dostorage-e2e          # docker data roots, emulator backing files, plugin mount roots
+export E2E_CACHE=${E2E_CACHE:-/var/cache/dostorage-e2e}   # the debootstrap JRE root filesystem
+LOGS=$REPO/target/e2e
+EMU_PORT=${E2E_EMULATOR_PORT:-8089}
+REG_PORT=${E2E_REGISTRY_PORT:-5000}
+DO_API=http://127.0.0.1:$EMU_PORT
+REGISTRY=127.0.0.1:$REG_PORT
+MANAGED=$REGISTRY/dostorage:latest
+TAKEOVER_WAIT_TEST=${E2E_TAKEOVER_WAIT:-10s}   # short, so the stage stays short; the default is 45s
+# A fake token of DigitalOcean's shape; the emulator accepts only this one, so the plugin is shown
+# to send it. It is never printed (see mask in lib.sh), and the logs are checked for it at the end.
+TOKEN="dop_v1_e2e$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+JVM_FLAGS=(-XX:+UseSerialGC -Xmx64m -XX:TieredStopAtLevel=1)
+CP="target/quarkus-app/app/*:target/quarkus-app/lib/main/*"
+
+D1_SOCK=$E2E_RUN/docker1.sock
+D2_SOCK=$E2E_RUN/docker2.sock
+export DOCKER_HOST=unix://$D1_SOCK
+docker1() { docker -H "unix://$D1_SOCK" "$@"; }
+docker2() { docker -H "unix://$D2_SOCK" "$@"; }
+
+PIDS_EMU="" PIDS_REG="" PID_D1="" PID_D2="" PID_P1="" PID_P2=""
+
+# ---------------------------------------------------------------------------------------------
+# Clean-up: everything this script started, in reverse order; safe to run twice.
+# ---------------------------------------------------------------------------------------------
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  [ $rc -eq 0 ] || log "a failure stopped the stage (exit $rc); logs in $LOGS"
+  if [ $rc -ne 0 ] && [ -n "${E2E_HOLD:-}" ]; then
+    log "E2E_HOLD: everything stays up until $E2E_RUN/hold is removed (DOCKER_HOST=$DOCKER_HOST)"
+    touch "$E2E_RUN/hold"; while [ -e "$E2E_RUN/hold" ]; do sleep 1; done
+  fi
+  log "cleaning up"
+  if [ -n "$PID_D2" ] && kill -0 "$PID_D2" 2>/dev/null; then
+    docker2 ps -aq | xargs -r docker2 rm -f >/dev/null 2>&1
+  fi
+  if [ -n "$PID_D1" ] && kill -0 "$PID_D1" 2>/dev/null; then
+    docker1 ps -aq | xargs -r docker1 rm -f >/dev/null 2>&1
+    COMPOSE_PROJECT_NAME=dostorage-e2e timeout 60 docker-compose -f docker-compose.postgres.yml \
+      -f e2e/offline.compose.yml down -v >/dev/null 2>&1
+    for v in $(timeout 30 docker1 volume ls -q 2>/dev/null); do timeout 30 docker1 volume rm -f "$v" >/dev/null 2>&1; done
+    for p in $(docker1 plugin ls -q 2>/dev/null); do
+      timeout 30 docker1 plugin disable -f "$p" >/dev/null 2>&1; docker1 plugin rm -f "$p" >/dev/null 2>&1
+    done
+  fi
+  stop_pid "$PID_P2" "plugin of droplet 1002"
+  stop_pid "$PID_D2" "dockerd of droplet 1002" 30
+  stop_pid "$PID_P1" "plugin of droplet 1001"
+  [ -z "$PID_P1" ] || rm -f /run/docker/plugins/dostorage.sock
+  stop_pid "$PID_D1" "dockerd of droplet 1001" 30
+  stop_pid "$PIDS_REG" "docker-registry"
+  stop_pid "$PIDS_EMU" "DigitalOcean emulator"
+  release_host
+  # The engines' data roots (images, about 1.5 GB) go too; the JRE tarball stays in $E2E_CACHE.
+  [ -n "${E2E_HOLD:-}" ] || rm -rf --one-file-system "$E2E_VAR"
+  if [ -n "${TOKEN:-}" ] && grep -rlF -- "$TOKEN" "$LOGS" >/dev/null 2>&1; then
+    log "FAILED: the access token appears in these logs: $(grep -rlF -- "$TOKEN" "$LOGS" | tr '\n' ' ')"
+    rc=1
+  fi
+  print_summary $rc
+  exit $rc
+}
+
+# Unmounts whatever is left under our folders and frees the loop devices of the emulator's files.
+release_host() {
+  local m
+  for m in $(awk '{print $5}' /proc/self/mountinfo | grep -E "^($E2E_RUN|$E2E_VAR)(/|$)" | sort -r); do
+    umount -l "$m" 2>/dev/null && log "unmounted $m"
+  done
+  local dev file
+  while read -r dev file; do
+    [ -n "$dev" ] || continue
+    losetup -d "$dev" 2>/dev/null && log "released loop device $dev ($file)"
+  done < <(losetup -a 2>/dev/null | sed -n "s#^\(/dev/loop[0-9]*\): .*(\($E2E_VAR/emulator/[^)]*\)).*#\1 \2#p")
+  rm -rf "$E2E_RUN" "$DEVICES"
+}
+
+print_summary() {
+  local rc=$1 line
+  echo
+  echo "================ end-to-end summary ================"
+  for line in "${SUMMARY[@]}"; do echo "$line"; done
+  [ -z "$SCENARIO" ] || echo "FAIL  $(printf '%-58s' "$SCENARIO") $(( $(date +%s) - SCENARIO_T0 ))s"
+  echo "total: $(( $(date +%s) - E2E_T0 ))s — $([ "$rc" -eq 0 ] && echo PASSED || echo FAILED)"
+  echo "===================================================="
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------
+# Set-up: packages, folders, emulator, dockerd of droplet 1001, busybox image
+# ---------------------------------------------------------------------------------------------
+setup_t0=$(date +%s)
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v docker-compose >/dev/null || need+=(docker-compose)
+command -v mkfs.xfs >/dev/null || need+=(xfsprogs)
+command -v curl >/dev/null || need+=(curl)
+command -v python3 >/dev/null || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# Debian's docker CLI matches Debian's dockerd; another docker earlier in PATH may not.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
+# Leftovers of an interrupted earlier run.
+if [ -d "$E2E_RUN" ] || [ -d "$E2E_VAR" ]; then
+  log "removing leftovers of an earlier run"
+  for f in "$E2E_RUN"/*.pid; do
+    [ -f "$f" ] || continue
+    p=$(cat "$f"); kill -0 "$p" 2>/dev/null && stop_pid "$p" "leftover $(basename "$f" .pid)" 30
+  done
+  release_host
+fi
+rm -rf "$E2E_VAR" "$LOGS"
+mkdir -p "$E2E_RUN" "$DEVICES"/1001 "$DEVICES"/1002 "$E2E_VAR"/emulator "$E2E_VAR"/node1/mnt "$E2E_VAR"/node2/mnt \
+  "$LOGS" /run/docker/plugins
+printf 'Authorization: Bearer %s\n' "$TOKEN" > "$E2E_RUN/auth-header"; chmod 600 "$E2E_RUN/auth-header"
+
+log "starting the DigitalOcean emulator on $DO_API (loop devices; droplets 1001 and 1002 in nyc1)"
+java "${JVM_FLAGS[@]}" -cp "$CP" io.dostorage.emulator.EmulatorMain --port "$EMU_PORT" \
+  --state "$E2E_VAR/emulator/state.json" --backing-dir "$E2E_VAR/emulator/backing" --loop-devices \
+  --action-delay 500ms --token "$TOKEN" \
+  --droplet "1001:nyc1:$DEVICES/1001" --droplet "1002:nyc1:$DEVICES/1002" \
+  > "$LOGS/emulator.log" 2>&1 &
+PIDS_EMU=$!; echo $PIDS_EMU > "$E2E_RUN/emulator.pid"
+wait_for 30 "the emulator" curl -sf "$DO_API/droplets/1001/metadata/v1/id"
+
+log "starting dockerd of droplet 1001 (--bridge=none --iptables=false)"
+dockerd --data-root "$E2E_VAR/docker1" --exec-root "$E2E_RUN/exec1" -H "unix://$D1_SOCK" \
+  --pidfile "$E2E_RUN/docker1.dockerd-pid" --bridge=none --iptables=false --ip-masq=false \
+  > "$LOGS/dockerd1.log" 2>&1 &
+PID_D1=$!; echo $PID_D1 > "$E2E_RUN/dockerd1.pid"
+wait_for 30 "dockerd 1" docker1 info
+
+make_busybox() {   # image local/busybox from the host's static busybox
+  local dir=$E2E_VAR/busybox-rootfs
+  rm -rf "$dir"; mkdir -p "$dir/bin" "$dir/tmp"
+  cp /bin/busybox "$dir/bin/"
+  for c in sh echo cat ls mkdir grep sleep df mount date wc test true stat; do ln -s busybox "$dir/bin/$c"; done
+  tar -C "$dir" -c . | "$@" import - local/busybox >/dev/null
+}
+make_busybox docker1
+check "a container runs on droplet 1001's engine" docker1 run --rm --network none local/busybox true
+SUMMARY+=("setup (packages, emulator, dockerd, busybox image)             $(( $(date +%s) - setup_t0 ))s")
+
+# Starts the jar as a legacy plugin: NAME LOGFILE DROPLET MOUNT_ROOT [extra VAR=VALUE...] [-- nsenter prefix]
+start_legacy_plugin() {
+  local log=$1 droplet=$2 root=$3; shift 3
+  env -i PATH="$PATH" HOME=/root \
+    ACCESS_TOKEN="$TOKEN" DO_API_URL="$DO_API" DO_METADATA_URL="$DO_API/droplets/$droplet" \
+    MOUNTER=block SOCKET=/run/docker/plugins/dostorage.sock MOUNT_ROOT="$root" \
+    DEVICE_DIR="$DEVICES/$droplet" TAKEOVER_WAIT="$TAKEOVER_WAIT_TEST" SWEEP_INTERVAL=30s \
+    "$@" java "${JVM_FLAGS[@]}" -jar "$REPO/target/quarkus-app/quarkus-run.jar" > "$log" 2>&1 &
+  echo $!
+}
+
+# The same scenario for any plugin name: create, ls, inspect, write, read, rm.
+volume_scenario() {   # DOCKER_FN DRIVER VOLUME MOUNT_ROOT_ON_HOST_PATTERN
+  local d=$1 driver=$2 vol=$3
+  run $d volume create -d "$driver" -o size=1 "$vol"
+  expect_match "docker volume ls lists $vol with driver $driver" "^$driver +$vol\$" \
+    "$($d volume ls --format '{{.Driver}}  {{.Name}}' | grep " $vol\$" | tr -s ' ')"
+  local status
+  status=$($d volume inspect --format '{{json .Status}}' "$vol")
+  log "docker volume inspect $vol: Status $status"
+  expect_match "Status shows the DigitalOcean volume id" '"id":"[0-9a-f-]{8,}"' "$status"
+  expect_match "Status shows the region" '"region":"nyc1"' "$status"
+  expect_match "Status shows the size" '"size":"1"' "$status"
+  expect_match "Status shows the block backing" '"backing":"block' "$status"
+  expect_eq "DigitalOcean has the volume" 1 "$(do_volume_count "$vol")"
+  run $d run --rm --network none -v "$vol:/data" local/busybox sh -c \
+    "echo written-by-first-container > /data/hello && grep ' /data ' /proc/mounts" | tee "$LOGS/$vol-mounts.txt"
+  expect_match "the container got a real block device (ext4 on a loop device)" '^/dev/loop[0-9]+ /data ext4 ' \
+    "$(cat "$LOGS/$vol-mounts.txt")"
+  expect_eq "a second container reads the first one's file" written-by-first-container \
+    "$($d run --rm --network none -v "$vol:/data" local/busybox cat /data/hello)"
+  run $d volume rm "$vol"
+  check "docker volume ls no longer lists $vol with driver $driver" not_listed $d "$vol" "$driver"
+  log "docker volume ls now: $($d volume ls --format '{{.Driver}}:{{.Name}}' | tr '\n' ' ')"
+  expect_eq "the DigitalOcean volume was deleted (remove policy delete-created)" 0 "$(do_volume_count "$vol")"
+}
+# Conditions polled by wait_for (bash functions, so that they can use the helpers above).
+attached_to() { [ "$(do_attached_to "$1")" = "$2" ]; }
+token_is_set() { docker1 plugin inspect -f '{{range .Settings.Env}}{{println .}}{{end}}' "$1" | grep -qxF "ACCESS_TOKEN=$TOKEN"; }
+# (by driver: another plugin of the same DigitalOcean account and region, such as the legacy plugin
+# beside the managed one, lists a volume removed through this one until its LIST_CACHE_TTL expires)
+not_listed() { ! "$1" volume ls -q ${3:+--filter driver="$3"} | grep -qx "$2"; }
+
+# ---------------------------------------------------------------------------------------------
+# Scenario 1: legacy plugin
+# ---------------------------------------------------------------------------------------------
+legacy_started=false
+start_legacy_node1() {
+  $legacy_started && return 0
+  log "starting the jar as legacy plugin dostorage for droplet 1001 (MOUNTER=block, TAKEOVER_WAIT=$TAKEOVER_WAIT_TEST)"
+  PID_P1=$(start_legacy_plugin "$LOGS/plugin-node1.log" 1001 "$E2E_VAR/node1/mnt")
+  echo "$PID_P1" > "$E2E_RUN/plugin1.pid"
+  wait_for 30 "the plugin socket /run/docker/plugins/dostorage.sock" \
+    curl -sf --unix-socket /run/docker/plugins/dostorage.sock -X POST http://plugin/Plugin.Activate
+  legacy_started=true
+}
+
+scenario_legacy() {
+  scenario_begin "1 legacy plugin (jar on /run/docker/plugins/dostorage.sock)"
+  start_legacy_node1
+  volume_scenario docker1 dostorage v1
+  scenario_end
+}
+
+# ---------------------------------------------------------------------------------------------
+# Scenario 2: managed plugin, built, pushed and installed as users do
+# ---------------------------------------------------------------------------------------------
+scenario_managed() {
+  scenario_begin "2 managed plugin (build, push, docker plugin install)"
+  local t
+  t=$(date +%s)
+  e2e/jre-image.sh local/jre17
+  log "JRE base image ready in $(( $(date +%s) - t ))s"
+  # The builder service needs a docker CLI in an image: the local JRE image plus Debian's docker binary.
+  local ctx=$E2E_VAR/docker-cli; mkdir -p "$ctx"; cp /usr/bin/docker "$ctx/docker"
+  printf 'FROM local/jre17\nCOPY docker /usr/local/bin/docker\n' > "$ctx/Dockerfile"
+  docker1 build -q --network none -t local/docker-cli "$ctx" >/dev/null
+
+  log "registry: Debian's docker-registry on $REGISTRY"
+  printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' \
+    "$E2E_VAR/registry" "$REGISTRY" > "$E2E_VAR/registry.yml"
+  docker-registry serve "$E2E_VAR/registry.yml" > "$LOGS/registry.log" 2>&1 &
+  PIDS_REG=$!; echo $PIDS_REG > "$E2E_RUN/registry.pid"
+  wait_for 30 "the registry" curl -sf "http://$REGISTRY/v2/"
+
+  # "Build the managed plugin" in README.md: the same commands, with a local base image.
+  t=$(date +%s)
+  export BASE_IMAGE=local/jre17 BUILDER_IMAGE=local/docker-cli BUILD_NETWORK=none \
+         PLUGIN_NAME=$MANAGED DOCKER_SOCKET=$D1_SOCK
+  run docker-compose build dostorage
+  run docker-compose run --rm dostorage_builder
+  run docker1 plugin push "$MANAGED" | grep -v -e Preparing -e Waiting
+  run docker1 plugin rm "$MANAGED"
+  log "built, created and pushed the plugin in $(( $(date +%s) - t ))s"
+
+  # "Install" in README.md, plus the emulator's URLs and device folder.
+  t=$(date +%s)
+  log "\$ docker plugin install --grant-all-permissions $MANAGED ACCESS_TOKEN=<token> DO_API_URL=$DO_API DO_METADATA_URL=$DO_API/droplets/1001 DEVICE_DIR=$DEVICES/1001"
+  docker1 plugin install --grant-all-permissions "$MANAGED" ACCESS_TOKEN="$TOKEN" DO_API_URL="$DO_API" \
+    DO_METADATA_URL="$DO_API/droplets/1001" DEVICE_DIR="$DEVICES/1001" > "$LOGS/plugin-install.txt" 2>&1 \
+    || { mask "$(cat "$LOGS/plugin-install.txt")"; echo; die "docker plugin install"; }
+  log "installed and enabled in $(( $(date +%s) - t ))s"
+  expect_eq "the plugin is enabled" true "$(docker1 plugin inspect -f '{{.Enabled}}' "$MANAGED")"
+  check "the token setting arrived (compared, not printed)" token_is_set "$MANAGED"
+
+  volume_scenario docker1 "$MANAGED" v2
+
+  log "restart with a changed setting: a volume with data survives it"
+  run docker1 volume create -d "$MANAGED" -o size=1 keep
+  run docker1 run --rm --network none -v keep:/data local/busybox sh -c 'echo before-restart > /data/f'
+  run docker1 plugin disable -f "$MANAGED"
+  run docker1 plugin set "$MANAGED" DEFAULT_SIZE=2 LOG_LEVEL=DEBUG
+  run docker1 plugin enable "$MANAGED"
+  expect_match "the changed settings are in place" 'DEFAULT_SIZE=2' \
+    "$(docker1 plugin inspect -f '{{range .Settings.Env}}{{println .}}{{end}}' "$MANAGED" | grep -v ACCESS_TOKEN)"
+  expect_eq "the volume is still known after the restart" keep "$(docker1 volume ls -q | grep -x keep)"
+  expect_eq "its data is still there" before-restart \
+    "$(docker1 run --rm --network none -v keep:/data local/busybox cat /data/f)"
+  run docker1 volume create -d "$MANAGED" sized-by-default
+  expect_match "a volume created without -o size now gets DEFAULT_SIZE=2" '"size":"2"' \
+    "$(docker1 volume inspect --format '{{json .Status}}' sized-by-default)"
+  run docker1 volume rm keep sized-by-default
+  expect_eq "both DigitalOcean volumes were deleted" 00 "$(do_volume_count keep)$(do_volume_count sized-by-default)"
+  run docker1 plugin disable "$MANAGED"
+  run docker1 plugin rm "$MANAGED"
+  scenario_end
+}
+
+# ---------------------------------------------------------------------------------------------
+# Scenario 3: two droplets
+# ---------------------------------------------------------------------------------------------
+start_node2() {
+  log "starting dockerd of droplet 1002 in its own mount namespace"
+  mkdir -p "$E2E_RUN/exec2"
+  unshare -m --propagation private sh -c "mount -t tmpfs e2e-plugins /run/docker/plugins &&
+    exec dockerd --data-root '$E2E_VAR/docker2' --exec-root '$E2E_RUN/exec2' -H 'unix://$D2_SOCK' \
+      --pidfile '$E2E_RUN/docker2.dockerd-pid' --bridge=none --iptables=false --ip-masq=false" \
+    > "$LOGS/dockerd2.log" 2>&1 &
+  PID_D2=$!; echo $PID_D2 > "$E2E_RUN/dockerd2.pid"
+  wait_for 30 "dockerd 2" docker2 info
+  make_busybox docker2
+  log "starting the jar as legacy plugin dostorage for droplet 1002, inside that namespace (nsenter)"
+  PID_P2=$(start_legacy_plugin "$LOGS/plugin-node2.log" 1002 "$E2E_VAR/node2/mnt" nsenter --mount="/proc/$PID_D2/ns/mnt" --)
+  echo "$PID_P2" > "$E2E_RUN/plugin2.pid"
+  wait_for 30 "the plugin socket of droplet 1002" \
+    nsenter --mount="/proc/$PID_D2/ns/mnt" curl -sf --unix-socket /run/docker/plugins/dostorage.sock -X POST http://plugin/Plugin.Activate
+  check "droplet 1001's socket is not droplet 1002's" \
+    sh -c "[ \"\$(stat -Lc %i /run/docker/plugins/dostorage.sock)\" != \"\$(nsenter --mount=/proc/$PID_D2/ns/mnt stat -Lc %i /run/docker/plugins/dostorage.sock)\" ]"
+}
+
+scenario_two_droplets() {
+  scenario_begin "3 two droplets: follow, then the seed's caveat"
+  start_legacy_node1
+  start_node2
+  local t took out
+
+  log "--- the seed's follow scenario: node1 writes and stops; node2 reads"
+  run docker1 volume create -d dostorage -o size=1 shared
+  run docker1 run --rm --network none -v shared:/data local/busybox sh -c 'echo written-on-droplet-1001 > /data/f'
+  t=$(date +%s)
+  run docker2 volume create -d dostorage shared
+  expect_eq "node2 reads node1's data" written-on-droplet-1001 \
+    "$(docker2 run --rm --network none -v shared:/data local/busybox cat /data/f)"
+  took=$(( $(date +%s) - t ))
+  log "node2 had the volume in ${took}s (node1 releases it $(printf '%s' 5s) after its last unmount: UNMOUNT_GRACE)"
+  wait_for 30 "node2 releases the volume" attached_to shared ""
+
+  log "--- the seed's caveat: a container on node1 still uses the volume when node2 asks for it"
+  run docker1 run -d --name holder --network none -v shared:/data local/busybox sh -c 'echo holder-started >> /data/f; sleep 600'
+  wait_for 30 "node1 holds the volume" attached_to shared 1001
+  log "default takeover policy 'wait' (TAKEOVER_WAIT=$TAKEOVER_WAIT_TEST): node2 waits for node1 to release, then detaches by force"
+  t=$(date +%s)
+  out=$(docker2 run --rm --network none -v shared:/data local/busybox cat /data/f 2>&1) \
+    || die "node2 could not take the volume over: $out"
+  took=$(( $(date +%s) - t ))
+  log "node2's container started after ${took}s and read: $(echo "$out" | tr '\n' '|')"
+  check "node2 waited at least TAKEOVER_WAIT before taking over" [ "$took" -ge "${TAKEOVER_WAIT_TEST%s}" ]
+  expect_match "node2 read node1's data" 'holder-started' "$out"
+  expect_match "node2's plugin said it took the volume over by force, naming the holder" \
+    'taking volume shared over from droplet 1001' "$(cat "$LOGS/plugin-node2.log")"
+  log "node1's container is still running; what it sees now that its volume was detached from under it:"
+  docker1 exec holder sh -c 'ls -la /data; cat /data/f' 2>&1 | sed 's/^/    holder: /' || true
+  log "node1's plugin now reports: $(docker1 volume inspect --format '{{json .Status}}' shared)"
+  run docker1 rm -f holder
+  wait_for 30 "node2 releases the volume" attached_to shared ""
+
+  log "--- the same with -o takeover=never: node2 refuses with a message naming the holder"
+  run docker1 volume create -d dostorage -o size=1 -o takeover=never guarded
+  run docker1 run -d --name guard --network none -v guarded:/data local/busybox sleep 600
+  wait_for 30 "node1 holds the volume" attached_to guarded 1001
+  run docker2 volume create -d dostorage guarded
+  t=$(date +%s)
+  if out=$(docker2 run --rm --network none -v guarded:/data local/busybox true 2>&1); then
+    die "node2 mounted a volume held by node1 under takeover policy never"
+  fi
+  took=$(( $(date +%s) - t ))
+  log "node2 refused after ${took}s: $out"
+  expect_match "the refusal names the holder" 'attached to droplet 1001' "$out"
+  expect_eq "the volume stayed with node1" 1001 "$(do_attached_to guarded)"
+  expect_eq "node1's container still sees its volume" ok \
+    "$(docker1 exec guard sh -c 'echo ok > /data/still-here && cat /data/still-here')"
+  run docker1 rm -f guard
+  wait_for 30 "node1 releases the volume" attached_to guarded ""
+
+  run docker2 volume rm shared guarded
+  run docker1 volume rm shared guarded
+  expect_eq "both DigitalOcean volumes were deleted" 00 "$(do_volume_count shared)$(do_volume_count guarded)"
+  scenario_end
+}
+
+# ---------------------------------------------------------------------------------------------
+# Scenario 4: docker-compose
+# ---------------------------------------------------------------------------------------------
+scenario_compose() {
+  scenario_begin "4 docker-compose: the postgres example's file on one node"
+  start_legacy_node1
+  # "Use" in README.md: docker-compose.postgres.yml, run here with e2e/offline.compose.yml on top
+  # (the local busybox image in place of postgres; the volume, its driver and options unchanged).
+  local compose=(docker-compose -f docker-compose.postgres.yml -f e2e/offline.compose.yml)
+  local data=/var/lib/postgresql/data
+  export COMPOSE_PROJECT_NAME=dostorage-e2e APP_IMAGE=local/busybox PLUGIN_NAME=dostorage
+  run "${compose[@]}" up -d
+  wait_for 30 "the service wrote its first line" "${compose[@]}" exec -T postgres cat $data/starts
+  expect_eq "the service sees one start" 1 "$(starts_seen)"
+  check "the container got the volume's sub-folder data (-o subpath)" \
+    test -f "$E2E_VAR/node1/mnt/pgdata/data/starts"
+  local status; status=$(docker1 volume inspect --format '{{json .Status}}' pgdata)
+  expect_match "driver_opts arrived as options (size 10, subpath data)" '"size":"10".*"subpath":"data"|"subpath":"data".*"size":"10"' "$status"
+  run "${compose[@]}" stop
+  run "${compose[@]}" up -d
+  wait_for 30 "the service started again" starts_seen_is 2
+  log "ok: the data survived stop and up: 2 starts recorded"
+  CHECKS=$((CHECKS + 1))
+  run "${compose[@]}" down -v
+  check "down -v removed the volume" not_listed docker1 pgdata
+  expect_eq "and its DigitalOcean volume" 0 "$(do_volume_count pgdata)"
+  scenario_end
+}
+starts_seen() { "${compose[@]}" exec -T postgres sh -c "cat $data/starts | wc -l" | tr -d ' \r'; }
+starts_seen_is() { [ "$(starts_seen)" = "$1" ]; }
+
+for s in $SCENARIOS; do
+  case $s in
+    legacy) scenario_legacy ;;
+    managed) scenario_managed ;;
+    two-droplets) scenario_two_droplets ;;
+    compose) scenario_compose ;;
+    *) die "unknown scenario $s (known: legacy managed two-droplets compose)" ;;
+  esac
+done
+log "all scenarios passed"
