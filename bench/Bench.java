@@ -63,6 +63,7 @@ public class Bench {
     static int idleSeconds = 20;
     static String only = "";
     static String emulatorUrl;
+    static String loadAtStart;
 
     /** Rows of the table, in order: what, value, target. */
     static final List<String[]> ROWS = new ArrayList<>();
@@ -82,6 +83,7 @@ public class Bench {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        loadAtStart = load();
         repo = Path.of("").toAbsolutePath();
         appDir = repo.resolve("target/quarkus-app");
         if (!Files.isRegularFile(appDir.resolve("quarkus-run.jar"))) {
@@ -732,11 +734,22 @@ public class Bench {
         System.out.println();
         System.out.println("JVM flags (" + flagSource + "): `" + String.join(" ", flags) + "`; emulator action latency "
                 + actionDelayMs + " ms; MOUNTER=folder; " + Runtime.getRuntime().availableProcessors() + " CPUs");
+        System.out.println("Load average (other work on this machine skews every time): at start " + loadAtStart
+                + ", at end " + load() + ".");
         System.out.println();
         System.out.println("| measure | value | target |");
         System.out.println("| --- | --- | --- |");
         for (String[] r : ROWS) {
             System.out.println("| " + r[0] + " | " + r[1] + " | " + r[2] + " |");
+        }
+    }
+
+    static String load() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " / " + f[1] + " / " + f[2];
+        } catch (IOException e) {
+            return "unknown";
         }
     }
 
