@@ -41,7 +41,8 @@ import java.util.stream.Collectors;
  *
  * <p>Options: {@code --action-delay MS} (default 500), {@code --starts N} (5), {@code --seconds S}
  * per throughput run (5), {@code --idle-seconds S} (20), {@code --flags "..."} (JVM flags instead
- * of config.json's, for tuning experiments), {@code --only startup} (just the start-up and RSS rows).
+ * of config.json's, for tuning experiments), {@code --env K=V} (a plugin setting, repeatable),
+ * {@code --only startup} (just the start-up, RSS and 32-client Get rows).
  */
 public class Bench {
 
@@ -64,6 +65,8 @@ public class Bench {
     static String only = "";
     static String emulatorUrl;
     static String loadAtStart;
+    /** Extra plugin settings (--env K=V), e.g. ACTION_POLL_INITIAL=50ms to weigh poll intervals. */
+    static final Map<String, String> PLUGIN_ENV = new LinkedHashMap<>();
 
     /** Rows of the table, in order: what, value, target. */
     static final List<String[]> ROWS = new ArrayList<>();
@@ -80,6 +83,10 @@ public class Bench {
                     flagSource = "--flags";
                 }
                 case "--only" -> only = args[++i];
+                case "--env" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    PLUGIN_ENV.put(kv[0], kv[1]);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -563,6 +570,7 @@ public class Bench {
             env.put("MOUNT_ROOT", folder.resolve("mnt").toString());
             env.put("DEVICE_DIR", work.resolve("dev-" + ME).toString());
             env.put("MOUNTER", "folder");
+            env.putAll(PLUGIN_ENV);
             env.putAll(extraEnv);
             long t0 = System.nanoTime();
             Process process = b.start();
@@ -733,7 +741,7 @@ public class Bench {
     static void print() {
         System.out.println();
         System.out.println("JVM flags (" + flagSource + "): `" + String.join(" ", flags) + "`; emulator action latency "
-                + actionDelayMs + " ms; MOUNTER=folder; " + Runtime.getRuntime().availableProcessors() + " CPUs");
+                + actionDelayMs + " ms; MOUNTER=folder; " + (PLUGIN_ENV.isEmpty() ? "" : "settings " + PLUGIN_ENV + "; ") + Runtime.getRuntime().availableProcessors() + " CPUs");
         System.out.println("Load average (other work on this machine skews every time): at start " + loadAtStart
                 + ", at end " + load() + ".");
         System.out.println();
