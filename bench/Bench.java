@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +43,8 @@ import java.util.stream.Collectors;
  * <p>Options: {@code --action-delay MS} (default 500), {@code --starts N} (5), {@code --seconds S}
  * per throughput run (5), {@code --idle-seconds S} (20), {@code --flags "..."} (JVM flags instead
  * of config.json's, for tuning experiments), {@code --env K=V} (a plugin setting, repeatable),
- * {@code --only startup} (just the start-up, RSS and 32-client Get rows).
+ * {@code --only startup} (just the start-up, RSS and 32-client Get rows), {@code --keep} (keep the
+ * /tmp/dsbench-* folder with the plugin and emulator logs).
  */
 public class Bench {
 
@@ -63,6 +65,7 @@ public class Bench {
     static int seconds = 5;
     static int idleSeconds = 20;
     static String only = "";
+    static boolean keep;
     static String emulatorUrl;
     static String loadAtStart;
     /** Extra plugin settings (--env K=V), e.g. ACTION_POLL_INITIAL=50ms to weigh poll intervals. */
@@ -83,6 +86,7 @@ public class Bench {
                     flagSource = "--flags";
                 }
                 case "--only" -> only = args[++i];
+                case "--keep" -> keep = true;
                 case "--env" -> {
                     String[] kv = args[++i].split("=", 2);
                     PLUGIN_ENV.put(kv[0], kv[1]);
@@ -108,6 +112,11 @@ public class Bench {
             run();
         } finally {
             stopAll();
+            if (!keep) {
+                try (var walk = Files.walk(work)) {
+                    walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
         }
     }
 
