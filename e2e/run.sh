@@ -38,7 +38,7 @@ REG_PORT=${E2E_REGISTRY_PORT:-5000}
 DO_API=http://127.0.0.1:$EMU_PORT
 REGISTRY=127.0.0.1:$REG_PORT
 MANAGED=$REGISTRY/dostorage:latest
-TAKEOVER_WAIT_TEST=${E2E_TAKEOVER_WAIT:-10s}   # short, so the stage stays short; the default is 45s
+TAKEOVER_WAIT_TEST=${E2E_TAKEOVER_WAIT:-10s}   # short, so the stage stays short; the default is 40s
 # A fake token of DigitalOcean's shape; the emulator accepts only this one, so the plugin is shown
 # to send it. It is never printed (see mask in lib.sh), and the logs are checked for it at the end.
 TOKEN="dop_v1_e2e$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"

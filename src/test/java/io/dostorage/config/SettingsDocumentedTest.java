@@ -1,0 +1,85 @@
+package io.dostorage.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Users read a setting's default in three places besides the code: the managed plugin's
+ * {@code config.json} (what {@code docker plugin inspect} shows), {@code .env.example}, and the
+ * README's settings table. They must all say what the plugin really does with no setting given:
+ * the production defaults of {@code application.properties}.
+ */
+class SettingsDocumentedTest {
+
+    /** {@code dostorage.x=${VARIABLE:default}} in the production (unprofiled) lines. */
+    private static final Pattern SETTING = Pattern.compile("^(?:dostorage\\.[a-z.-]+|quarkus\\.log\\.level)=\\$\\{([A-Z_]+):([^}]*)\\}$");
+
+    /** Read by the test-only crash hook or only by the emulator; not settings a user sets on a droplet. */
+    private static final java.util.Set<String> NOT_FOR_USERS = java.util.Set.of("CRASH_AT", "DO_EMULATOR",
+            "DO_EMULATOR_ACTION_DELAY", "DO_EMULATOR_TOKEN", "DO_EMULATOR_LOOP_DEVICES");
+
+    @Test
+    void configJsonOffersEverySettingWithItsRealDefault() throws IOException {
+        Map<String, String> shipped = new TreeMap<>();
+        for (JsonNode env : new ObjectMapper().readTree(Path.of("config.json").toFile()).get("env")) {
+            shipped.put(env.get("name").asText(), env.get("value").asText());
+        }
+        Map<String, String> expected = productionDefaults();
+        expected.put("STATE_DIR", "/mnt/.dostorage");
+        expected.put("ACCESS_TOKEN", "");
+        assertEquals(expected, shipped);
+    }
+
+    @Test
+    void envExampleListsEverySettingWithItsRealDefault() throws IOException {
+        Map<String, String> listed = new TreeMap<>();
+        for (String line : Files.readAllLines(Path.of(".env.example"))) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                listed.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+            }
+        }
+        Map<String, String> expected = productionDefaults();
+        expected.put("STATE_DIR", "");
+        expected.put("ACCESS_TOKEN", "");
+        assertEquals(expected, listed);
+    }
+
+    @Test
+    void theReadmeTableGivesEveryDefault() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        productionDefaults().forEach((name, value) -> {
+            if (!value.isEmpty()) {
+                assertTrue(Pattern.compile("\\| `" + name + "`[^\\n]*\\| `" + Pattern.quote(value) + "`").matcher(readme).find()
+                        || Pattern.compile("`" + name + "` / `[A-Z_]+` \\| `" + Pattern.quote(value) + "` /").matcher(readme).find()
+                        || Pattern.compile("`[A-Z_]+` / `" + name + "` \\| `[^`]+` / `" + Pattern.quote(value) + "`").matcher(readme).find(),
+                        "README's settings table gives " + name + " the default " + value);
+            }
+        });
+    }
+
+    private static Map<String, String> productionDefaults() throws IOException {
+        Map<String, String> defaults = new TreeMap<>();
+        for (String line : Files.readAllLines(Path.of("src/main/resources/application.properties"))) {
+            Matcher m = SETTING.matcher(line.strip());
+            if (m.matches() && !NOT_FOR_USERS.contains(m.group(1))) {
+                defaults.put(m.group(1), m.group(2));
+            }
+        }
+        defaults.remove("STATE_DIR");
+        assertTrue(defaults.size() > 20, "read the settings: " + defaults);
+        return new LinkedHashMap<>(defaults);
+    }
+}
