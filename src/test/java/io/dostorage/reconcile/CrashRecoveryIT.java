@@ -3,10 +3,8 @@ package io.dostorage.reconcile;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dostorage.emulator.DoEmulator;
 import io.dostorage.emulator.EmulatedVolume;
-import io.dostorage.emulator.EmulatorSettings;
 import io.dostorage.support.DockerClient;
-import io.dostorage.support.Emulators;
-import io.dostorage.support.LoopDevices;
+import io.dostorage.support.LoopDeviceCloud;
 import io.dostorage.support.PluginProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,17 +45,15 @@ class CrashRecoveryIT {
     @TempDir
     Path folder;
 
-    private LoopDevices loops;
+    private LoopDeviceCloud cloud;
     private DoEmulator emulator;
     private Map<String, String> env;
 
     @BeforeEach
     void setUp(TestInfo test) {
-        loops = LoopDevices.forTest(getClass().getSimpleName() + "." + test.getDisplayName(),
-                "losetup", "blkid", "mkfs.ext4", "mount", "umount");
-        loops.unmountUnderOnClose(folder).detachBackedUnderOnClose(folder);
-        emulator = Emulators.start(EmulatorSettings.defaults().withActionDelay(Duration.ofMillis(50))
-                .withBackingDir(folder.resolve("do-volumes")).withLoopDevices(true));
+        cloud = LoopDeviceCloud.start(getClass().getSimpleName() + "." + test.getDisplayName(), folder,
+                Duration.ofMillis(50), "losetup", "blkid", "mkfs.ext4", "mount", "umount");
+        emulator = cloud.emulator();
         emulator.addDroplet(DROPLET, REGION, folder.resolve("devices"));
         env = new HashMap<>(PluginProcess.environment(folder));
         env.put("DO_EMULATOR", "false");
@@ -72,14 +68,8 @@ class CrashRecoveryIT {
 
     @AfterEach
     void tearDown() {
-        try {
-            if (emulator != null) {
-                Emulators.closeChecked(emulator);
-            }
-        } finally {
-            if (loops != null) {
-                loops.close();
-            }
+        if (cloud != null) {
+            cloud.close();
         }
     }
 

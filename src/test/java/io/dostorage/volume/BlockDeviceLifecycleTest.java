@@ -5,12 +5,11 @@ import io.dostorage.digitalocean.DigitalOcean;
 import io.dostorage.digitalocean.DoVolume;
 import io.dostorage.digitalocean.NewVolume;
 import io.dostorage.emulator.DoEmulator;
-import io.dostorage.emulator.EmulatorSettings;
 import io.dostorage.host.BlockDeviceHost;
 import io.dostorage.host.CommandResult;
 import io.dostorage.host.CommandRunner;
 import io.dostorage.host.ProcessRunner;
-import io.dostorage.support.Emulators;
+import io.dostorage.support.LoopDeviceCloud;
 import io.dostorage.support.LoopDevices;
 import io.dostorage.volume.TestNode.MovableClock;
 import io.quarkus.test.junit.QuarkusTest;
@@ -58,31 +57,25 @@ class BlockDeviceLifecycleTest {
     @TempDir
     Path folder;
 
+    private LoopDeviceCloud cloud;
     private LoopDevices loops;
     private DoEmulator emulator;
     private final List<List<String>> commands = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp(TestInfo test) {
-        loops = LoopDevices.forTest(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName(),
-                "losetup", "blkid", "mkfs.ext4", "mkfs.xfs", "mount", "umount");
-        loops.unmountUnderOnClose(folder).detachBackedUnderOnClose(folder);
-        emulator = Emulators.start(EmulatorSettings.defaults().withActionDelay(Duration.ofMillis(20))
-                .withBackingDir(folder.resolve("do-volumes")).withLoopDevices(true));
+        cloud = LoopDeviceCloud.start(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName(),
+                folder, Duration.ofMillis(20), "losetup", "blkid", "mkfs.ext4", "mkfs.xfs", "mount", "umount");
+        emulator = cloud.emulator();
+        loops = cloud.loops();
         emulator.addDroplet(NODE_A, REGION, folder.resolve("dev-a"));
         emulator.addDroplet(NODE_B, REGION, folder.resolve("dev-b"));
     }
 
     @AfterEach
     void tearDown() {
-        try {
-            if (emulator != null) {
-                Emulators.closeChecked(emulator);
-            }
-        } finally {
-            if (loops != null) {
-                loops.close();
-            }
+        if (cloud != null) {
+            cloud.close();
         }
     }
 
