@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * DigitalOcean as the rest of the plugin sees it: volumes, attachments, droplets. Every method is
@@ -16,6 +17,10 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class DigitalOcean {
+
+    /** How often a local sign of an attachment is checked while waiting for its action. */
+    static final long SIGN_CHECK_MILLIS = 10;
+    private static final BooleanSupplier NO_SIGN = () -> false;
 
     private final DoCalls calls;
     private final Duration actionTimeout;
@@ -94,11 +99,31 @@ public class DigitalOcean {
 
     /** Attaches the volume to the droplet and waits until DO has done it; returns the volume as it is then. */
     public DoVolume attach(DoVolume volume, long dropletId) {
+        return attach(volume, dropletId, NO_SIGN);
+    }
+
+    /**
+     * Attaches the volume to the droplet and waits until DO has done it, or until {@code arrived}, a
+     * local sign that the attachment has reached the droplet (its disk appeared there), turns true,
+     * whichever comes first; returns the volume as it is then.
+     *
+     * <p>Why: a Mount needs the disk, not DO's bookkeeping. The action's status can only be learnt by
+     * polling, each poll a call from the token's cluster-wide rate limit, and a poll schedule coarse
+     * enough to spare that budget sees an action done up to one poll interval late. The sign is
+     * checked every {@value #SIGN_CHECK_MILLIS} ms and costs no call; with it, the action is polled
+     * at {@code ACTION_POLL_MAX} intervals only, to catch an action that errored. It is trusted only
+     * if it was false before the action was requested: a disk already there (a detach whose udev
+     * removal lags) says nothing about this attach. Returning before DO marks the action completed
+     * is harmless: DO answers a next action on the droplet with "pending event" until then, and
+     * {@link #act} waits that out.
+     */
+    public DoVolume attach(DoVolume volume, long dropletId, BooleanSupplier arrived) {
         if (volume.isAttachedTo(dropletId)) {
             return volume;
         }
+        BooleanSupplier sign = arrived.getAsBoolean() ? NO_SIGN : arrived;
         try {
-            act(volume, new DoWire.VolumeAction("attach", dropletId, volume.region(), null));
+            act(volume, new DoWire.VolumeAction("attach", dropletId, volume.region(), null), sign);
         } catch (DigitalOceanException e) {
             if (!e.isUnprocessable(DoErrorText.ALREADY_ATTACHED)) {
                 throw e;
@@ -116,7 +141,7 @@ public class DigitalOcean {
     /** Detaches the volume from the droplet and waits until DO has done it; one not attached there is fine. */
     public DoVolume detach(DoVolume volume, long dropletId) {
         try {
-            act(volume, new DoWire.VolumeAction("detach", dropletId, volume.region(), null));
+            act(volume, new DoWire.VolumeAction("detach", dropletId, volume.region(), null), NO_SIGN);
         } catch (DigitalOceanException e) {
             if (!e.isUnprocessable(DoErrorText.ATTACHMENT_NOT_FOUND)) {
                 throw e;
@@ -147,7 +172,7 @@ public class DigitalOcean {
      * Starts the action and waits for it. While the droplet is busy with another action DO answers
      * 422 "pending event"; that is waited out too, within the same deadline.
      */
-    private void act(DoVolume volume, DoWire.VolumeAction action) {
+    private void act(DoVolume volume, DoWire.VolumeAction action, BooleanSupplier done) {
         long deadline = System.nanoTime() + actionTimeout.toNanos();
         Duration pause = pollInitial;
         DoWire.Action started;
@@ -162,11 +187,17 @@ public class DigitalOcean {
             }
             pause = sleep(pause);
         }
-        await(started, volume, deadline);
+        await(started, volume, deadline, done);
     }
 
-    private void await(DoWire.Action action, DoVolume volume, long deadline) {
-        Duration pause = pollInitial;
+    /**
+     * Polls the action until it completed, or until {@code done} says its effect is already there.
+     * With such a sign the polls are left to notice an errored action (or a sign that never comes), so
+     * they start at the longest interval: a Mount of a freshly attached volume then usually costs no
+     * poll at all.
+     */
+    private void await(DoWire.Action action, DoVolume volume, long deadline, BooleanSupplier done) {
+        Duration pause = done == NO_SIGN ? pollInitial : pollMax;
         DoWire.Action current = action;
         while (!"completed".equals(current.status())) {
             if ("errored".equals(current.status())) {
@@ -179,18 +210,41 @@ public class DigitalOcean {
                         + current.type() + " of volume " + volume.name() + ") still " + current.status() + " after "
                         + actionTimeout.toSeconds() + "s (ACTION_TIMEOUT)", null);
             }
-            pause = sleep(pause);
+            if (sleepUnless(pause, done)) {
+                return;
+            }
+            pause = next(pause);
             current = calls.getAction(current.id());
         }
     }
 
     private Duration sleep(Duration pause) {
+        sleepUnless(pause, NO_SIGN);
+        return next(pause);
+    }
+
+    /** Sleeps for {@code pause}, checking {@code done} meanwhile; true when it turned true. */
+    private static boolean sleepUnless(Duration pause, BooleanSupplier done) {
+        long end = System.nanoTime() + pause.toNanos();
         try {
-            Thread.sleep(pause.toMillis());
+            while (true) {
+                if (done.getAsBoolean()) {
+                    return true;
+                }
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                long millis = Math.max(1, left / 1_000_000);
+                Thread.sleep(done == NO_SIGN ? millis : Math.min(SIGN_CHECK_MILLIS, millis));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DigitalOceanException("interrupted while waiting for DigitalOcean", e);
         }
+    }
+
+    private Duration next(Duration pause) {
         Duration next = pause.multipliedBy(2);
         return next.compareTo(pollMax) > 0 ? pollMax : next;
     }

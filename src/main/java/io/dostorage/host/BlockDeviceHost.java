@@ -33,9 +33,6 @@ public class BlockDeviceHost implements VolumeHost {
     /** The mounts of this process's mount namespace, which are the ones {@code mount} changes. */
     public static final Path DEFAULT_MOUNT_TABLE = Path.of("/proc/self/mountinfo");
 
-    /** The name DigitalOcean's udev rules give a volume's link, before the volume's name. */
-    static final String LINK_PREFIX = "scsi-0DO_Volume_";
-
     static final Duration DEFAULT_POLL = Duration.ofMillis(100);
 
     /** blkid reads a few blocks; a minute means the device hangs. */
@@ -47,7 +44,7 @@ public class BlockDeviceHost implements VolumeHost {
     /** mount may replay a journal; umount flushes dirty pages. */
     static final Duration MOUNT_TIMEOUT = Duration.ofMinutes(2);
 
-    private final Path deviceDir;
+    private final DeviceLinks links;
     private final Duration deviceWait;
     private final CommandRunner runner;
     private final Path mountTable;
@@ -70,7 +67,7 @@ public class BlockDeviceHost implements VolumeHost {
 
     BlockDeviceHost(Path deviceDir, Duration deviceWait, CommandRunner runner, Path mountTable,
                     List<String> mountOptions, Duration poll) {
-        this.deviceDir = deviceDir.toAbsolutePath().normalize();
+        this.links = new DeviceLinks(deviceDir);
         this.deviceWait = requirePositive(deviceWait, "device wait");
         this.runner = runner;
         this.mountTable = mountTable;
@@ -201,19 +198,14 @@ public class BlockDeviceHost implements VolumeHost {
         return "block";
     }
 
-    /** The link a volume's device appears as. */
-    Path linkOf(String volume) {
-        return deviceDir.resolve(LINK_PREFIX + volume);
-    }
-
     /**
      * Waits until the volume's link leads to something. A link that leads nowhere yet counts as absent:
      * udev may make the link before the device node is ready.
      */
     private Device waitForDevice(String volume) {
-        Path link = linkOf(volume);
+        Path link = links.of(volume);
         long deadline = System.nanoTime() + deviceWait.toNanos();
-        while (!Files.exists(link)) {
+        while (!links.present(volume)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new DeviceMissingException("waiting for volume " + volume + "'s device: " + link
@@ -290,8 +282,8 @@ public class BlockDeviceHost implements VolumeHost {
 
     private List<Device> volumeDevices() {
         List<Device> devices = new ArrayList<>();
-        try (DirectoryStream<Path> links = Files.newDirectoryStream(deviceDir, LINK_PREFIX + "*")) {
-            for (Path link : links) {
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(links.dir(), DeviceLinks.PREFIX + "*")) {
+            for (Path link : found) {
                 try {
                     devices.add(Device.of(link));
                 } catch (IOException e) {
@@ -301,7 +293,7 @@ public class BlockDeviceHost implements VolumeHost {
         } catch (NoSuchFileException e) {
             return List.of(); // no folder: no disk attached at all
         } catch (IOException e) {
-            throw new HostException("listing volume devices in " + deviceDir + ": " + e, e);
+            throw new HostException("listing volume devices in " + links.dir() + ": " + e, e);
         }
         return devices;
     }

@@ -3,10 +3,11 @@ package io.dostorage.host;
 import io.dostorage.config.PluginConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 
 import java.util.List;
 
-/** Chooses this node's {@link VolumeHost} from the {@code MOUNTER} setting. */
+/** Chooses this node's {@link VolumeHost} from the {@code MOUNTER} setting, and where its volumes' disks appear. */
 @ApplicationScoped
 class Hosts {
 
@@ -18,5 +19,11 @@ class Hosts {
             case block -> new BlockDeviceHost(config.deviceDir(), config.volumes().deviceTimeout(), new ProcessRunner(),
                     BlockDeviceHost.DEFAULT_MOUNT_TABLE, List.of());
         };
+    }
+
+    @Produces
+    @Singleton
+    DeviceLinks deviceLinks(PluginConfig config) {
+        return new DeviceLinks(config.deviceDir());
     }
 }

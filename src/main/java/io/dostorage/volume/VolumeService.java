@@ -7,6 +7,7 @@ import io.dostorage.digitalocean.DoDroplet;
 import io.dostorage.digitalocean.DoVolume;
 import io.dostorage.digitalocean.NewVolume;
 import io.dostorage.digitalocean.ThisDroplet;
+import io.dostorage.host.DeviceLinks;
 import io.dostorage.host.HostException;
 import io.dostorage.host.VolumeHost;
 import io.dostorage.state.Operation;
@@ -65,6 +66,7 @@ public class VolumeService {
 
     private final VolumeStore store;
     private final VolumeHost host;
+    private final DeviceLinks devices;
     private final DigitalOcean digitalOcean;
     private final ThisDroplet droplet;
     private final RemoteVolumes remote;
@@ -78,10 +80,11 @@ public class VolumeService {
     /** When each volume lost its last reference in this process; the sweep releases after the grace. */
     private final Map<String, Instant> unreferencedSince = new ConcurrentHashMap<>();
 
-    VolumeService(VolumeStore store, VolumeHost host, DigitalOcean digitalOcean, ThisDroplet droplet,
+    VolumeService(VolumeStore store, VolumeHost host, DeviceLinks devices, DigitalOcean digitalOcean, ThisDroplet droplet,
                   RemoteVolumes remote, Steps steps, PluginConfig config, Clock clock) {
         this.store = store;
         this.host = host;
+        this.devices = devices;
         this.digitalOcean = digitalOcean;
         this.droplet = droplet;
         this.remote = remote;
@@ -405,7 +408,8 @@ public class VolumeService {
         // Recorded before the attach starts: if the process dies while DO attaches, the
         // reconciliation still knows to detach it.
         store.setAttached(volume.name(), me);
-        digitalOcean.attach(current, me);
+        // The disk appearing here ends the wait as well as DO's action status does, and costs no poll.
+        digitalOcean.attach(current, me, () -> devices.present(volume.name()));
         steps.reached(volume.name(), "mount-attached");
     }
 

@@ -76,6 +76,21 @@ class DigitalOceanClientTest implements ContractChecked {
     }
 
     @Test
+    void aSignOfTheDiskThatWasThereBeforeTheAttachIsNotTrusted() {
+        DoVolume volume = digitalOcean.createVolume(new NewVolume("client-stale-disk", 1, REGION, null, null, List.of()));
+        emulator().resetCalls();
+
+        DoVolume attached = digitalOcean.attach(volume, 1001, () -> true);
+
+        assertTrue(attached.isAttachedTo(1001));
+        assertTrue(emulator().calls().getOrDefault("GET /v2/actions/{action_id}", 0) >= 1,
+                "waited for DO to say completed: " + emulator().calls());
+        assertEquals(List.of(1001L), digitalOcean.getVolume(volume.id()).orElseThrow().dropletIds());
+        digitalOcean.detach(attached, 1001);
+        digitalOcean.deleteVolume(volume.id());
+    }
+
+    @Test
     void alreadyDoneIsNotAnError() {
         DoVolume volume = digitalOcean.createVolume(new NewVolume("client-already", 1, REGION, null, null, List.of()));
         DoVolume again = digitalOcean.createVolume(new NewVolume("client-already", 1, REGION, null, null, List.of()));

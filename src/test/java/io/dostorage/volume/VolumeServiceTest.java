@@ -119,6 +119,52 @@ class VolumeServiceTest {
     }
 
     @Test
+    void mountEndsItsAttachWaitWhenTheDiskAppearsHereWithoutPollingTheAction() {
+        // This node sees the emulator's device folder for droplet A, as a droplet sees /dev/disk/by-id;
+        // its first action poll would be 5 s after the attach request.
+        TestNode<FakeVolumeHost> sees = node(NODE_A, Map.of("dostorage.device-dir", folder.resolve("dev-a").toString(),
+                "dostorage.digitalocean.action-poll-initial", "5s", "dostorage.digitalocean.action-poll-max", "5s"), "sees");
+        sees.volumes().create("pgdata", null);
+        emulator.resetCalls();
+
+        Path mounted = sees.volumes().mount("pgdata", "id-a");
+
+        assertTrue(sees.host().isMounted(mounted));
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(Map.of("GET /v2/volumes/{volume_id}", 1, ATTACH_CALLS, 1), emulator.calls(),
+                "the disk appearing ended the wait: no action poll");
+    }
+
+    @Test
+    void anAttachThatErrorsFailsTheMountEvenWhileWatchingForTheDisk() {
+        TestNode<FakeVolumeHost> sees = node(NODE_A, Map.of("dostorage.device-dir", folder.resolve("dev-a").toString(),
+                "dostorage.digitalocean.action-poll-max", "200ms"), "sees");
+        sees.volumes().create("pgdata", null);
+        emulator.faults().erroredActions(1);
+
+        RuntimeException e = assertThrows(RuntimeException.class, () -> sees.volumes().mount("pgdata", "id-a"));
+
+        assertTrue(e.getMessage().contains("attach_volume of volume pgdata") && e.getMessage().contains("ended with status errored"),
+                e.getMessage());
+        assertEquals(0, sees.host().mountCalls());
+        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertTrue(sees.store().findVolume("pgdata").orElseThrow().references().isEmpty(), "no reference for a failed Mount");
+    }
+
+    @Test
+    void mountWithoutALocalSignOfTheDiskWaitsForDigitalOceansActionStatus() {
+        // Node a's device folder is not where the emulator links droplet A's disks.
+        a.volumes().create("pgdata", null);
+        emulator.resetCalls();
+
+        a.volumes().mount("pgdata", "id-a");
+
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertTrue(emulator.calls().getOrDefault("GET /v2/actions/{action_id}", 0) >= 1,
+                "polled the action until DO said completed: " + emulator.calls());
+    }
+
+    @Test
     void mountAttachesHereAndTwoCallersShareOneMountUntilTheLastUnmount() {
         a.volumes().create("pgdata", null);
 
