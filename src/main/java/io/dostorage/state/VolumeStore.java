@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The only code that speaks SQL: volumes this node knows and the mount references dockerd holds.
@@ -33,9 +35,21 @@ public class VolumeStore {
     private static final TypeReference<Map<String, String>> OPTIONS = new TypeReference<>() { };
     private static final String COLUMNS = "name, options, created_at, do_id, region, created_here, attached_droplet";
 
+    /** Beyond this many names the copies are dropped at once: dockerd asks of a handful of volumes. */
+    private static final int MAX_READS = 1024;
+
     private final DataSource dataSource;
     private final ObjectMapper json;
     private final Clock clock;
+    /**
+     * Copies of {@link #findVolume} answers, each valid only while no write has happened since it was
+     * read: dockerd asks Get and Path of a volume far more often than anything changes it (every
+     * {@code docker volume inspect}, every container start and stop), and an answer from memory costs
+     * no SQL, no JSON decoding and no lock in SQLite.
+     */
+    private final Map<String, Read> reads = new ConcurrentHashMap<>();
+    /** Counts committed writes; a copy is served only when read under the current count. */
+    private final AtomicLong writes = new AtomicLong();
 
     public VolumeStore(DataSource dataSource, ObjectMapper json, Clock clock) {
         this.dataSource = dataSource;
@@ -100,6 +114,22 @@ public class VolumeStore {
     }
 
     public Optional<StoredVolume> findVolume(String name) {
+        // The count is taken before the read: a write that commits meanwhile bumps it after its
+        // commit, so a copy that may predate that write is never served.
+        long generation = writes.get();
+        Read copy = reads.get(name);
+        if (copy != null && copy.generation() == generation) {
+            return copy.volume();
+        }
+        Optional<StoredVolume> read = readVolume(name);
+        if (reads.size() >= MAX_READS) {
+            reads.clear();
+        }
+        reads.put(name, new Read(generation, read));
+        return read;
+    }
+
+    private Optional<StoredVolume> readVolume(String name) {
         return query("reading volume " + name, connection -> {
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT " + COLUMNS + " FROM volume WHERE name = ?")) {
@@ -178,14 +208,18 @@ public class VolumeStore {
     }
 
     private int update(String what, String sql, String... parameters) {
-        return query(what, connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                for (int i = 0; i < parameters.length; i++) {
-                    statement.setString(i + 1, parameters[i]);
+        try {
+            return query(what, connection -> {
+                try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                    for (int i = 0; i < parameters.length; i++) {
+                        statement.setString(i + 1, parameters[i]);
+                    }
+                    return statement.executeUpdate();
                 }
-                return statement.executeUpdate();
-            }
-        });
+            });
+        } finally {
+            writes.incrementAndGet(); // after the commit (auto-commit), even a failed one: never trust a copy across a write
+        }
     }
 
     private <T> T query(String what, SqlWork<T> work) {
@@ -210,6 +244,9 @@ public class VolumeStore {
         } catch (JsonProcessingException e) {
             throw new StateException("decoding stored options " + text + ": " + e.getOriginalMessage(), e);
         }
+    }
+
+    private record Read(long generation, Optional<StoredVolume> volume) {
     }
 
     @FunctionalInterface
