@@ -105,6 +105,9 @@ public class Bench {
             flags = shippedFlags();
             flagSource = "config.json";
         }
+        if (flags.stream().anyMatch(f -> f.startsWith("-XX:SharedArchiveFile="))) {
+            makeAppCdsArchive();
+        }
         // Short: a unix socket path must stay under 108 bytes.
         work = Files.createTempDirectory(Path.of("/tmp"), "dsbench-");
         Runtime.getRuntime().addShutdownHook(new Thread(Bench::stopAll));
@@ -524,6 +527,28 @@ public class Bench {
     }
 
     // ---------------------------------------------------------------- plugin process
+
+    /**
+     * The flags name an AppCDS archive: the image makes its own at build time (Dockerfile.jvm runs
+     * src/main/docker/appcds.sh with the image's JVM); here the same script makes one for this JVM,
+     * in target/quarkus-app, where the flags point once /opt/dostorage/ is replaced.
+     */
+    static void makeAppCdsArchive() throws Exception {
+        List<String> command = new ArrayList<>(List.of("sh", repo.resolve("src/main/docker/appcds.sh").toString(),
+                appDir.toString()));
+        command.addAll(flags);
+        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
+        b.environment().put("PATH", Path.of(java).getParent() + ":" + System.getenv("PATH"));
+        long t0 = System.nanoTime();
+        Process process = b.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            fail("src/main/docker/appcds.sh failed with exit " + process.exitValue() + ":\n" + output);
+        }
+        System.err.print(output);
+        row("AppCDS archive for this JVM (src/main/docker/appcds.sh, as the image build runs it)",
+                Files.size(appDir.resolve("app-cds.jsa")) / (1024 * 1024) + " MiB, made in " + ms(System.nanoTime() - t0) + " ms", "");
+    }
 
     /** JVM flags of config.json's entrypoint: everything between "java" and "-jar". */
     static List<String> shippedFlags() throws IOException {

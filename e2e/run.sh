@@ -275,6 +275,10 @@ scenario_managed() {
   export BASE_IMAGE=local/jre17 BUILDER_IMAGE=local/docker-cli BUILD_NETWORK=none \
          PLUGIN_NAME=$MANAGED DOCKER_SOCKET=$D1_SOCK
   run docker-compose build dostorage
+  # -Xshare:on refuses to start unless the archive maps: made for this image's JVM and class path.
+  check "the image's JVM maps the AppCDS archive the build made" docker1 run --rm --network none --entrypoint java \
+    dostorage-rootfs:latest -Xshare:on -XX:SharedArchiveFile=/opt/dostorage/app-cds.jsa \
+    -cp /opt/dostorage/quarkus-run.jar -version
   run docker-compose run --rm dostorage_builder
   run docker1 plugin push "$MANAGED" | grep -v -e Preparing -e Waiting
   run docker1 plugin rm "$MANAGED"

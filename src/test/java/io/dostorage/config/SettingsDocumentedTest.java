@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -68,6 +70,29 @@ class SettingsDocumentedTest {
                         "README's settings table gives " + name + " the default " + value);
             }
         });
+    }
+
+    /**
+     * The JVM flags are written three times: config.json's entry point (what the managed plugin
+     * runs), Dockerfile.jvm's ENTRYPOINT (a run by hand) and the AppCDS training start in
+     * Dockerfile.jvm. A JVM maps a dynamic archive only if it runs as the one that made it did
+     * (class path, compressed pointers, ...), so the three must agree.
+     */
+    @Test
+    void theImageTrainsItsArchiveWithTheFlagsThePluginRunsWith() throws IOException {
+        List<String> entrypoint = new ArrayList<>();
+        new ObjectMapper().readTree(Path.of("config.json").toFile()).get("entrypoint").forEach(n -> entrypoint.add(n.asText()));
+        String dockerfile = Files.readString(Path.of("Dockerfile.jvm")).replace("\\\n", " ");
+        Matcher image = Pattern.compile("(?m)^ENTRYPOINT \\[(.*)]$").matcher(dockerfile);
+        Matcher training = Pattern.compile("(?m)^RUN /opt/dostorage/appcds.sh /opt/dostorage (.*)$").matcher(dockerfile);
+        assertTrue(image.find() && training.find(), "Dockerfile.jvm has an ENTRYPOINT and the appcds.sh training start");
+
+        List<String> imageEntrypoint = List.of(image.group(1).replace("\"", "").split(",\\s*"));
+        assertEquals(entrypoint, imageEntrypoint);
+        List<String> flags = entrypoint.subList(1, entrypoint.indexOf("-jar"));
+        assertTrue(flags.contains("-XX:SharedArchiveFile=/opt/dostorage/app-cds.jsa"), "the plugin uses the archive: " + flags);
+        assertEquals(flags.stream().filter(f -> !f.startsWith("-XX:SharedArchiveFile=")).toList(),
+                List.of(training.group(1).trim().split("\\s+")));
     }
 
     private static Map<String, String> productionDefaults() throws IOException {
