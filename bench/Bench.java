@@ -243,7 +243,18 @@ public class Bench {
                 Thread.sleep(50);
             }
             long releasedMs = ms(System.nanoTime() - t0);
-            Thread.sleep(300);
+            // The plugin may still poll the finished action (up to ACTION_POLL_MAX, 1 s, after DO
+            // completed it): count until nothing changed for 1.5 s.
+            String seen = calls();
+            long quietDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            do {
+                Thread.sleep(1500);
+                String now = calls();
+                if (now.equals(seen)) {
+                    break;
+                }
+                seen = now;
+            } while (System.nanoTime() < quietDeadline);
             row("DO calls: Unmount of the last reference (the call itself)", unmountCalls, "");
             row("DO calls: … plus its release after UNMOUNT_GRACE (detached " + releasedMs + " ms after Unmount)",
                     calls(), "");

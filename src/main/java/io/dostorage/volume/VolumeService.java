@@ -481,7 +481,7 @@ public class VolumeService {
             steps.reached(volume.name(), "release-unmounted");
         }
         if (attachedHere && volume.doId() != null) {
-            digitalOcean.detach(new DoVolume(volume.doId(), volume.name(), volume.region(), 0, List.of(me), null, List.of(),
+            digitalOcean.release(new DoVolume(volume.doId(), volume.name(), volume.region(), 0, List.of(me), null, List.of(),
                     null, null), me);
             store.setAttached(volume.name(), null);
             steps.reached(volume.name(), "release-detached");

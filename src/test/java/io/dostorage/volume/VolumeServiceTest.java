@@ -152,6 +152,22 @@ class VolumeServiceTest {
     }
 
     @Test
+    void theReleaseAfterTheLastUnmountPollsItsDetachOnlyAtTheLongestInterval() {
+        // Actions take 20 ms; polls would come at 10 ms, then 30 ms, ... up to 200 ms apart.
+        TestNode<FakeVolumeHost> node = node(NODE_A, Map.of("dostorage.digitalocean.action-poll-initial", "10ms",
+                "dostorage.digitalocean.action-poll-max", "200ms"), "patient");
+        node.volumes().create("pgdata", null);
+        node.volumes().mount("pgdata", "id-a");
+        emulator.resetCalls();
+
+        node.volumes().unmount("pgdata", "id-a"); // UNMOUNT_GRACE 0s: released at once
+
+        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(Map.of(ATTACH_CALLS, 1, "GET /v2/actions/{action_id}", 1), emulator.calls(),
+                "one detach, polled once: nobody waits for a release");
+    }
+
+    @Test
     void mountWithoutALocalSignOfTheDiskWaitsForDigitalOceansActionStatus() {
         // Node a's device folder is not where the emulator links droplet A's disks.
         a.volumes().create("pgdata", null);
