@@ -15,4 +15,13 @@ public interface ContractCheck {
 
     List<String> response(String method, String pathAndQuery, int status, Map<String, List<String>> headers,
                           String body);
+
+    /**
+     * The query parameters of {@code pathAndQuery}, decoded, as the emulator itself reads them: in
+     * order, a parameter given twice keeps both values.
+     */
+    static Map<String, List<String>> queryParameters(String pathAndQuery) {
+        int q = pathAndQuery.indexOf('?');
+        return Exchanges.query(q < 0 ? "" : pathAndQuery.substring(q + 1));
+    }
 }

@@ -24,12 +24,12 @@ public final class DeviceLinks {
     }
 
     /** The folder the links are in. */
-    public Path dir() {
+    Path dir() {
         return dir;
     }
 
     /** The link volume {@code name} appears as when it is attached here. */
-    public Path of(String name) {
+    Path of(String name) {
         return dir.resolve(PREFIX + name);
     }
 

@@ -83,15 +83,7 @@ class CrashRecoveryIT {
             crash(crashing, "VolumeDriver.Mount", "{\"Name\":\"pgdata\",\"ID\":\"never-answered\"}\n");
         }
 
-        try (PluginProcess restarted = start(Optional.empty()); DockerClient docker = restarted.connect()) {
-            awaitConverged(docker, "pgdata", 0, false);
-            assertEquals(0, mountsAt(mountpoint));
-            assertEquals(List.of(), attachments("pgdata"));
-
-            String again = mount(docker, "pgdata", "next-container");
-            assertEquals("kept across the crash", Files.readString(Path.of(again, "data.txt")), "not reformatted");
-            unmount(docker, "pgdata", "next-container");
-        }
+        restartAndAssertReleasedWithDataKept(mountpoint);
     }
 
     /** An Unmount that died is finished at the next start: the reference goes, the volume is unmounted and detached. */
@@ -106,15 +98,7 @@ class CrashRecoveryIT {
             crash(crashing, "VolumeDriver.Unmount", "{\"Name\":\"pgdata\",\"ID\":\"c1\"}\n");
         }
 
-        try (PluginProcess restarted = start(Optional.empty()); DockerClient docker = restarted.connect()) {
-            awaitConverged(docker, "pgdata", 0, false);
-            assertEquals(0, mountsAt(mountpoint));
-            assertEquals(List.of(), attachments("pgdata"));
-
-            String again = mount(docker, "pgdata", "next-container");
-            assertEquals("kept across the crash", Files.readString(Path.of(again, "data.txt")));
-            unmount(docker, "pgdata", "next-container");
-        }
+        restartAndAssertReleasedWithDataKept(mountpoint);
     }
 
     /** A second Mount with an ID dockerd already holds dies: the acknowledged reference and its mount stay. */
@@ -181,6 +165,22 @@ class CrashRecoveryIT {
     }
 
     /** Creates the volume, mounts it, writes a file, unmounts it; returns its mountpoint. */
+    /**
+     * Restarts the plugin without a crash step and asserts that pgdata converged: no reference, not
+     * mounted at {@code mountpoint}, attached nowhere; and that a new Mount finds its file (not reformatted).
+     */
+    private void restartAndAssertReleasedWithDataKept(Path mountpoint) throws Exception {
+        try (PluginProcess restarted = start(Optional.empty()); DockerClient docker = restarted.connect()) {
+            awaitConverged(docker, "pgdata", 0, false);
+            assertEquals(0, mountsAt(mountpoint));
+            assertEquals(List.of(), attachments("pgdata"));
+
+            String again = mount(docker, "pgdata", "next-container");
+            assertEquals("kept across the crash", Files.readString(Path.of(again, "data.txt")), "not reformatted");
+            unmount(docker, "pgdata", "next-container");
+        }
+    }
+
     private Path writeAndRelease(String name, String content) throws Exception {
         try (PluginProcess plugin = start(Optional.empty()); DockerClient docker = plugin.connect()) {
             create(docker, name);

@@ -15,10 +15,7 @@ import io.dostorage.emulator.ContractCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -91,7 +88,7 @@ public final class OpenApiContract implements ContractCheck {
         String path = pathOf(pathAndQuery);
         SimpleRequest.Builder request = new SimpleRequest.Builder(method.toUpperCase(Locale.ROOT), path);
         headers.forEach((name, values) -> request.withHeader(name, values));
-        query(pathAndQuery).forEach(request::withQueryParam);
+        ContractCheck.queryParameters(pathAndQuery).forEach(request::withQueryParam);
         if (body != null && !body.isEmpty()) {
             request.withBody(body);
         }
@@ -133,28 +130,6 @@ public final class OpenApiContract implements ContractCheck {
     private static String pathOf(String pathAndQuery) {
         int q = pathAndQuery.indexOf('?');
         return q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
-    }
-
-    private static Map<String, List<String>> query(String pathAndQuery) {
-        Map<String, List<String>> params = new LinkedHashMap<>();
-        int q = pathAndQuery.indexOf('?');
-        if (q < 0) {
-            return params;
-        }
-        for (String pair : pathAndQuery.substring(q + 1).split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-            params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-        }
-        return params;
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
     /** The description as JSON, without the discriminators that point at files outside it. */
