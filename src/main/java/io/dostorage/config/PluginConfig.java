@@ -51,6 +51,14 @@ public interface PluginConfig {
      */
     Path stateDir();
 
+    /**
+     * {@code BOOT_ID_FILE}: where the kernel's boot id is read. Every mount reference records the
+     * boot it was made in; references of an earlier boot are void at start, since no container
+     * survives a reboot. Tests point it at a file of their own to play a reboot.
+     */
+    @WithDefault("/proc/sys/kernel/random/boot_id")
+    Path bootIdFile();
+
     /** {@code DEVICE_DIR}: where DigitalOcean volumes appear as {@code scsi-0DO_Volume_<name>}. */
     @WithDefault("/dev/disk/by-id")
     Path deviceDir();

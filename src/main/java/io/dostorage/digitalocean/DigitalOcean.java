@@ -1,6 +1,7 @@
 package io.dostorage.digitalocean;
 
 import io.dostorage.config.PluginConfig;
+import io.dostorage.deadline.Deadline;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
@@ -99,7 +100,12 @@ public class DigitalOcean {
 
     /** Attaches the volume to the droplet and waits until DO has done it; returns the volume as it is then. */
     public DoVolume attach(DoVolume volume, long dropletId) {
-        return attach(volume, dropletId, NO_SIGN);
+        return attach(volume, dropletId, NO_SIGN, Deadline.none());
+    }
+
+    /** {@link #attach(DoVolume, long, BooleanSupplier, Deadline)} for work no caller waits on. */
+    public DoVolume attach(DoVolume volume, long dropletId, BooleanSupplier arrived) {
+        return attach(volume, dropletId, arrived, Deadline.none());
     }
 
     /**
@@ -116,15 +122,18 @@ public class DigitalOcean {
      * removal lags) says nothing about this attach. Returning before DO marks the action completed
      * is harmless: DO answers a next action on the droplet with "pending event" until then, and
      * {@link #act} waits that out.
+     *
+     * <p>A request that is over ({@code deadline}: its caller left) stops waiting at once; the attach
+     * itself goes on at DigitalOcean, and the caller's release detaches it again.
      */
-    public DoVolume attach(DoVolume volume, long dropletId, BooleanSupplier arrived) {
+    public DoVolume attach(DoVolume volume, long dropletId, BooleanSupplier arrived, Deadline deadline) {
         if (volume.isAttachedTo(dropletId)) {
             return volume;
         }
         BooleanSupplier sign = arrived.getAsBoolean() ? NO_SIGN : arrived;
         try {
             act(volume, new DoWire.VolumeAction("attach", dropletId, volume.region(), null), sign,
-                    sign == NO_SIGN ? pollInitial : pollMax);
+                    sign == NO_SIGN ? pollInitial : pollMax, deadline);
         } catch (DigitalOceanException e) {
             if (!e.isUnprocessable(DoErrorText.ALREADY_ATTACHED)) {
                 throw e;
@@ -141,7 +150,12 @@ public class DigitalOcean {
 
     /** Detaches the volume from the droplet and waits until DO has done it; one not attached there is fine. */
     public DoVolume detach(DoVolume volume, long dropletId) {
-        return detach(volume, dropletId, pollInitial);
+        return detach(volume, dropletId, Deadline.none());
+    }
+
+    /** {@link #detach(DoVolume, long)}, waiting only until the request is over. */
+    public DoVolume detach(DoVolume volume, long dropletId, Deadline deadline) {
+        return detach(volume, dropletId, pollInitial, deadline);
     }
 
     /**
@@ -150,12 +164,12 @@ public class DigitalOcean {
      * polled every {@code ACTION_POLL_MAX} only, which spares about half the polls of a detach.
      */
     public DoVolume release(DoVolume volume, long dropletId) {
-        return detach(volume, dropletId, pollMax);
+        return detach(volume, dropletId, pollMax, Deadline.none());
     }
 
-    private DoVolume detach(DoVolume volume, long dropletId, Duration firstPoll) {
+    private DoVolume detach(DoVolume volume, long dropletId, Duration firstPoll, Deadline deadline) {
         try {
-            act(volume, new DoWire.VolumeAction("detach", dropletId, volume.region(), null), NO_SIGN, firstPoll);
+            act(volume, new DoWire.VolumeAction("detach", dropletId, volume.region(), null), NO_SIGN, firstPoll, deadline);
         } catch (DigitalOceanException e) {
             if (!e.isUnprocessable(DoErrorText.ATTACHMENT_NOT_FOUND)) {
                 throw e;
@@ -186,7 +200,10 @@ public class DigitalOcean {
      * Starts the action and waits for it. While the droplet is busy with another action DO answers
      * 422 "pending event"; that is waited out too, within the same deadline.
      */
-    private void act(DoVolume volume, DoWire.VolumeAction action, BooleanSupplier done, Duration firstPoll) {
+    private void act(DoVolume volume, DoWire.VolumeAction action, BooleanSupplier done, Duration firstPoll,
+                     Deadline request) {
+        String doing = action.type() + " of volume " + volume.name() + " to/from droplet " + action.dropletId();
+        request.check(doing);
         long deadline = System.nanoTime() + actionTimeout.toNanos();
         Duration pause = pollInitial;
         DoWire.Action started;
@@ -199,9 +216,10 @@ public class DigitalOcean {
                     throw e;
                 }
             }
-            pause = sleep(pause);
+            sleepUnless(pause, NO_SIGN, request, doing);
+            pause = next(pause);
         }
-        await(started, volume, deadline, done, firstPoll);
+        await(started, volume, deadline, done, firstPoll, request);
     }
 
     /**
@@ -209,7 +227,8 @@ public class DigitalOcean {
      * {@code ACTION_POLL_MAX}, until it completed, or until {@code done} says its effect is already
      * there.
      */
-    private void await(DoWire.Action action, DoVolume volume, long deadline, BooleanSupplier done, Duration firstPoll) {
+    private void await(DoWire.Action action, DoVolume volume, long deadline, BooleanSupplier done, Duration firstPoll,
+                       Deadline request) {
         Duration pause = firstPoll;
         DoWire.Action current = action;
         while (!"completed".equals(current.status())) {
@@ -223,7 +242,7 @@ public class DigitalOcean {
                         + current.type() + " of volume " + volume.name() + ") still " + current.status() + " after "
                         + actionTimeout.toSeconds() + "s (ACTION_TIMEOUT)", null);
             }
-            if (sleepUnless(pause, done)) {
+            if (sleepUnless(pause, done, request, "waiting for DigitalOcean action " + current.id())) {
                 return;
             }
             pause = next(pause);
@@ -231,29 +250,23 @@ public class DigitalOcean {
         }
     }
 
-    private Duration sleep(Duration pause) {
-        sleepUnless(pause, NO_SIGN);
-        return next(pause);
-    }
-
-    /** Sleeps for {@code pause}, checking {@code done} meanwhile; true when it turned true. */
-    private static boolean sleepUnless(Duration pause, BooleanSupplier done) {
+    /**
+     * Sleeps for {@code pause}, checking {@code done} meanwhile; true when it turned true.
+     *
+     * @throws io.dostorage.deadline.DeadlineException as soon as the request is over
+     */
+    private static boolean sleepUnless(Duration pause, BooleanSupplier done, Deadline request, String doing) {
         long end = System.nanoTime() + pause.toNanos();
-        try {
-            while (true) {
-                if (done.getAsBoolean()) {
-                    return true;
-                }
-                long left = end - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                long millis = Math.max(1, left / 1_000_000);
-                Thread.sleep(done == NO_SIGN ? millis : Math.min(SIGN_CHECK_MILLIS, millis));
+        while (true) {
+            if (done.getAsBoolean()) {
+                return true;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DigitalOceanException("interrupted while waiting for DigitalOcean", e);
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            long nanos = done == NO_SIGN ? left : Math.min(SIGN_CHECK_MILLIS * 1_000_000, left);
+            request.sleep(Duration.ofNanos(nanos), doing);
         }
     }
 

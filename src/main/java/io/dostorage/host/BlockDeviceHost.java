@@ -1,5 +1,7 @@
 package io.dostorage.host;
 
+import io.dostorage.deadline.Deadline;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -98,11 +100,11 @@ public class BlockDeviceHost implements VolumeHost {
      *                       what the command printed
      */
     @Override
-    public void mount(String name, String fsType, Path target) {
+    public void mount(String name, String fsType, Path target, Deadline deadline) {
         String volume = checkName(name);
         FilesystemType type = FilesystemType.named(fsType);
         Path point = canonical(target);
-        Device device = waitForDevice(volume);
+        Device device = waitForDevice(volume, deadline);
         String doing = "mounting volume " + volume + " (" + device + ") at " + point;
 
         Optional<MountEntry> top = table().topAt(point);
@@ -115,6 +117,7 @@ public class BlockDeviceHost implements VolumeHost {
         }
 
         String found = filesystemOn(volume, device, type, doing);
+        deadline.check(doing);
         try {
             Files.createDirectories(point);
         } catch (IOException e) {
@@ -202,22 +205,17 @@ public class BlockDeviceHost implements VolumeHost {
      * Waits until the volume's link leads to something. A link that leads nowhere yet counts as absent:
      * udev may make the link before the device node is ready.
      */
-    private Device waitForDevice(String volume) {
+    private Device waitForDevice(String volume, Deadline deadline) {
         Path link = links.of(volume);
-        long deadline = System.nanoTime() + deviceWait.toNanos();
+        long end = System.nanoTime() + deviceWait.toNanos();
         while (!links.present(volume)) {
-            long left = deadline - System.nanoTime();
+            long left = end - System.nanoTime();
             if (left <= 0) {
                 throw new DeviceMissingException("waiting for volume " + volume + "'s device: " + link
                         + " did not appear within " + DurationText.of(deviceWait)
                         + "; is the volume attached to this droplet?");
             }
-            try {
-                Thread.sleep(Math.max(1, Math.min(poll.toMillis(), left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new HostException("waiting for volume " + volume + "'s device " + link + ": interrupted", e);
-            }
+            deadline.sleep(Duration.ofNanos(Math.min(poll.toNanos(), left)), "waiting for volume " + volume + "'s device " + link);
         }
         try {
             return Device.of(link);

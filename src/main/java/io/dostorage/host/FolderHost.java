@@ -1,5 +1,7 @@
 package io.dostorage.host;
 
+import io.dostorage.deadline.Deadline;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +23,7 @@ public class FolderHost implements VolumeHost {
     private final Set<Path> mounted = ConcurrentHashMap.newKeySet();
 
     @Override
-    public void mount(String name, String fsType, Path target) {
+    public void mount(String name, String fsType, Path target, Deadline deadline) {
         try {
             Files.createDirectories(target);
         } catch (IOException e) {

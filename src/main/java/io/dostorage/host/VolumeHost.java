@@ -1,5 +1,7 @@
 package io.dostorage.host;
 
+import io.dostorage.deadline.Deadline;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -14,9 +16,16 @@ public interface VolumeHost {
 
     /**
      * Makes volume {@code name}'s filesystem available at {@code target}, creating a filesystem of
-     * type {@code fsType} only when the volume holds none.
+     * type {@code fsType} only when the volume holds none. Waits (for the device) end as soon as
+     * {@code deadline} is over; a format that has started is not cut short (a half-made filesystem
+     * is worse than a late answer), the next step is.
      */
-    void mount(String name, String fsType, Path target);
+    void mount(String name, String fsType, Path target, Deadline deadline);
+
+    /** {@link #mount(String, String, Path, Deadline)} for work no caller waits on. */
+    default void mount(String name, String fsType, Path target) {
+        mount(name, fsType, target, Deadline.none());
+    }
 
     /** Makes {@code target} a plain folder again; the volume's data stays on the volume. */
     void unmount(Path target);

@@ -11,6 +11,7 @@ import io.dostorage.plugin.Messages.MountRequest;
 import io.dostorage.plugin.Messages.MountResponse;
 import io.dostorage.plugin.Messages.NameRequest;
 import io.dostorage.plugin.Messages.VolumeInfo;
+import io.dostorage.deadline.Deadline;
 import io.dostorage.volume.InvalidRequestException;
 import io.dostorage.volume.Volume;
 import io.dostorage.volume.VolumeService;
@@ -18,14 +19,24 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
  * Docker's volume plugin protocol: every endpoint is a POST with a JSON body, answered with JSON.
  * This class only translates between the wire and {@link VolumeService}; failures become
  * {@code {"Err": "..."}} in {@link ErrorMappers}.
+ *
+ * <p>Calls that change something run under a {@link Deadline} that fits dockerd's (moby
+ * {@code volume/drivers/proxy.go}: Create and Mount 2 min, the others 1 min; a managed plugin's calls
+ * only the {@code --timeout} it was enabled with, 30 s after a plain {@code docker plugin enable}),
+ * cancelled as soon as dockerd closes the connection, which is what it does when it stops waiting.
  */
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
@@ -36,6 +47,10 @@ class VolumeDriverResource {
     static final List<String> ENDPOINTS = List.of("/Plugin.Activate", "/VolumeDriver.Create", "/VolumeDriver.Remove",
             "/VolumeDriver.Mount", "/VolumeDriver.Unmount", "/VolumeDriver.Path", "/VolumeDriver.Get",
             "/VolumeDriver.List", "/VolumeDriver.Capabilities");
+
+    private static final Logger LOG = Logger.getLogger(VolumeDriverResource.class);
+    static final String HUNG_UP = "dockerd closed the connection, so nobody waits for this call any more (dockerd gives a "
+            + "managed plugin's calls only the --timeout it was enabled with: 30 s after a plain docker plugin enable)";
 
     private final VolumeService volumes;
 
@@ -59,32 +74,40 @@ class VolumeDriverResource {
 
     @POST
     @Path("VolumeDriver.Create")
-    public ErrResponse create(CreateRequest request) {
+    public ErrResponse create(CreateRequest request, @Context HttpServerRequest http) {
         require(request, "Create", "{\"Name\": \"pgdata\", \"Opts\": {\"size\": \"10\"}}");
-        volumes.create(request.name(), request.opts());
+        volumes.create(request.name(), request.opts(), deadline(http, VolumeService.MOUNT_DEADLINE));
         return ErrResponse.OK;
     }
 
     @POST
     @Path("VolumeDriver.Remove")
-    public ErrResponse remove(NameRequest request) {
+    public ErrResponse remove(NameRequest request, @Context HttpServerRequest http) {
         require(request, "Remove", "{\"Name\": \"pgdata\"}");
-        volumes.remove(request.name());
+        volumes.remove(request.name(), deadline(http, VolumeService.CALL_DEADLINE));
         return ErrResponse.OK;
     }
 
     @POST
     @Path("VolumeDriver.Mount")
-    public MountResponse mount(MountRequest request) {
+    public MountResponse mount(MountRequest request, @Context HttpServerRequest http) {
         require(request, "Mount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}");
-        return new MountResponse(volumes.mount(request.name(), request.id()).toString(), "");
+        Deadline deadline = deadline(http, VolumeService.MOUNT_DEADLINE);
+        java.nio.file.Path folder = volumes.mount(request.name(), request.id(), deadline);
+        if (deadline.isCancelled()) {
+            // dockerd left just as the Mount succeeded: it will never Unmount what it never got.
+            LOG.infof("Mount of volume %s by %s succeeded after %s; taking its reference back", request.name(),
+                    request.id(), HUNG_UP);
+            volumes.unmount(request.name(), request.id());
+        }
+        return new MountResponse(folder.toString(), "");
     }
 
     @POST
     @Path("VolumeDriver.Unmount")
-    public ErrResponse unmount(MountRequest request) {
+    public ErrResponse unmount(MountRequest request, @Context HttpServerRequest http) {
         require(request, "Unmount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}");
-        volumes.unmount(request.name(), request.id());
+        volumes.unmount(request.name(), request.id(), deadline(http, VolumeService.CALL_DEADLINE));
         return ErrResponse.OK;
     }
 
@@ -112,6 +135,17 @@ class VolumeDriverResource {
     private static VolumeInfo info(Volume volume, boolean withStatus) {
         return new VolumeInfo(volume.name(), volume.mountpoint() == null ? null : volume.mountpoint().toString(),
                 withStatus ? volume.createdAt().toString() : null, withStatus ? volume.status() : null);
+    }
+
+    /** A deadline of {@code budget} from now that dockerd's hang-up cancels. */
+    private static Deadline deadline(HttpServerRequest http, Duration budget) {
+        Deadline deadline = Deadline.after(budget);
+        HttpServerResponse response = http.response();
+        response.closeHandler(closed -> deadline.cancel(HUNG_UP));
+        if (response.closed()) {
+            deadline.cancel(HUNG_UP);
+        }
+        return deadline;
     }
 
     private static void require(Object request, String endpoint, String example) {

@@ -18,13 +18,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The only code that speaks SQL: volumes this node knows and the mount references dockerd holds.
+ * The only code that speaks SQL: volumes this node knows, the mount references dockerd holds (counted
+ * per caller ID, each with its boot), the journal, and DigitalOcean answers kept across restarts.
  *
  * <p>Every write is its own committed transaction, so a reference returned to dockerd is on disk
  * before the answer leaves (SQLite in WAL mode survives {@code kill -9} of the process at any point).
@@ -41,6 +41,7 @@ public class VolumeStore {
     private final DataSource dataSource;
     private final ObjectMapper json;
     private final Clock clock;
+    private final Boot boot;
     /**
      * Copies of {@link #findVolume} answers, each valid only while no write has happened since it was
      * read: dockerd asks Get and Path of a volume far more often than anything changes it (every
@@ -51,10 +52,11 @@ public class VolumeStore {
     /** Counts committed writes; a copy is served only when read under the current count. */
     private final AtomicLong writes = new AtomicLong();
 
-    public VolumeStore(DataSource dataSource, ObjectMapper json, Clock clock) {
+    public VolumeStore(DataSource dataSource, ObjectMapper json, Clock clock, Boot boot) {
         this.dataSource = dataSource;
         this.json = json;
         this.clock = clock;
+        this.boot = boot;
     }
 
     /** Records a volume; returns false, changing nothing, when one of that name is already known. */
@@ -147,11 +149,11 @@ public class VolumeStore {
     /** All known volumes, by name. */
     public List<StoredVolume> listVolumes() {
         return query("listing volumes", connection -> {
-            Map<String, Set<String>> refs = new HashMap<>();
-            try (PreparedStatement select = connection.prepareStatement("SELECT volume, caller_id FROM mount_reference");
+            Map<String, Map<String, Integer>> refs = new HashMap<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT volume, caller_id, mounts FROM mount_reference");
                  ResultSet row = select.executeQuery()) {
                 while (row.next()) {
-                    refs.computeIfAbsent(row.getString(1), k -> new TreeSet<>()).add(row.getString(2));
+                    refs.computeIfAbsent(row.getString(1), k -> new TreeMap<>()).put(row.getString(2), row.getInt(3));
                 }
             }
             List<StoredVolume> volumes = new ArrayList<>();
@@ -159,7 +161,7 @@ public class VolumeStore {
                     "SELECT " + COLUMNS + " FROM volume ORDER BY name");
                  ResultSet row = select.executeQuery()) {
                 while (row.next()) {
-                    volumes.add(volume(row, refs.getOrDefault(row.getString(1), Set.of())));
+                    volumes.add(volume(row, refs.getOrDefault(row.getString(1), Map.of())));
                 }
             }
             return volumes;
@@ -171,20 +173,80 @@ public class VolumeStore {
         return update("forgetting volume " + name, "DELETE FROM volume WHERE name = ?", name) == 1;
     }
 
-    /** Adds the reference (volume, caller ID); returns false when it was already there. */
-    public boolean addReference(String volume, String callerId) {
-        return update("recording mount of volume " + volume + " by " + callerId,
-                "INSERT OR IGNORE INTO mount_reference (volume, caller_id, created_at) VALUES (?, ?, ?)",
-                volume, callerId, clock.instant().toString()) == 1;
+    /**
+     * Counts one more Mount of the volume by the caller, in this boot; with {@code step}, records in the
+     * same transaction that the volume's journalled operation reached it, so that a crash leaves
+     * either both or neither (recovery takes back one count of a Mount whose journal says it counted).
+     */
+    public void addReference(String volume, String callerId, String step) {
+        transaction("recording mount of volume " + volume + " by " + callerId, connection -> {
+            execute(connection, "INSERT INTO mount_reference (volume, caller_id, created_at, mounts, boot_id) VALUES (?, ?, ?, 1, ?) "
+                    + "ON CONFLICT (volume, caller_id) DO UPDATE SET mounts = mounts + 1", volume, callerId,
+                    clock.instant().toString(), boot.id());
+            journalStep(connection, volume, step);
+            return null;
+        });
     }
 
-    /** Drops the reference (volume, caller ID); returns false when there was none. */
-    public boolean removeReference(String volume, String callerId) {
-        return update("dropping mount of volume " + volume + " by " + callerId,
-                "DELETE FROM mount_reference WHERE volume = ? AND caller_id = ?", volume, callerId) == 1;
+    /**
+     * Takes one Mount of the volume by the caller back (never below zero: an unknown caller changes
+     * nothing); with {@code step}, records in the same transaction that the journalled operation
+     * reached it. Returns false when the caller held no reference.
+     */
+    public boolean removeReference(String volume, String callerId, String step) {
+        return transaction("dropping mount of volume " + volume + " by " + callerId, connection -> {
+            int changed = execute(connection, "UPDATE mount_reference SET mounts = mounts - 1 "
+                    + "WHERE volume = ? AND caller_id = ? AND mounts > 1", volume, callerId);
+            if (changed == 0) {
+                changed = execute(connection, "DELETE FROM mount_reference WHERE volume = ? AND caller_id = ?", volume, callerId);
+            }
+            journalStep(connection, volume, step);
+            return changed == 1;
+        });
     }
 
-    private StoredVolume volume(ResultSet row, Set<String> references) throws SQLException {
+    /**
+     * Voids the references made in an earlier boot (no container survives a reboot) and counts those
+     * made before boot ids were kept to this boot (see migration V3). Returns what was voided, per
+     * volume: caller ID to count.
+     */
+    public Map<String, Map<String, Integer>> voidEarlierBoots() {
+        return transaction("voiding mount references of earlier boots", connection -> {
+            execute(connection, "UPDATE mount_reference SET boot_id = ? WHERE boot_id IS NULL", boot.id());
+            Map<String, Map<String, Integer>> voided = new TreeMap<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT volume, caller_id, mounts FROM mount_reference WHERE boot_id <> ?")) {
+                select.setString(1, boot.id());
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        voided.computeIfAbsent(row.getString(1), k -> new TreeMap<>()).put(row.getString(2), row.getInt(3));
+                    }
+                }
+            }
+            execute(connection, "DELETE FROM mount_reference WHERE boot_id <> ?", boot.id());
+            return voided;
+        });
+    }
+
+    /** Keeps an answer of DigitalOcean's (a JSON document) under {@code name}, replacing the one kept before. */
+    public void keepAnswer(String name, String body, Instant fetchedAt) {
+        update("keeping DigitalOcean's answer " + name,
+                "INSERT OR REPLACE INTO kept_answer (name, body, fetched_at) VALUES (?, ?, ?)", name, body, fetchedAt.toString());
+    }
+
+    /** The answer kept under {@code name}, if any. */
+    public Optional<String> keptAnswer(String name) {
+        return query("reading DigitalOcean's kept answer " + name, connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT body FROM kept_answer WHERE name = ?")) {
+                select.setString(1, name);
+                try (ResultSet row = select.executeQuery()) {
+                    return row.next() ? Optional.of(row.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    private StoredVolume volume(ResultSet row, Map<String, Integer> references) throws SQLException {
         boolean createdHere = row.getInt("created_here") == 1;
         long attached = row.getLong("attached_droplet");
         Long attachedDroplet = row.wasNull() ? null : attached;
@@ -193,18 +255,54 @@ public class VolumeStore {
                 createdHere, attachedDroplet);
     }
 
-    private static Set<String> references(Connection connection, String volume) throws SQLException {
-        Set<String> ids = new TreeSet<>();
+    private static Map<String, Integer> references(Connection connection, String volume) throws SQLException {
+        Map<String, Integer> ids = new TreeMap<>();
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT caller_id FROM mount_reference WHERE volume = ?")) {
+                "SELECT caller_id, mounts FROM mount_reference WHERE volume = ?")) {
             select.setString(1, volume);
             try (ResultSet row = select.executeQuery()) {
                 while (row.next()) {
-                    ids.add(row.getString(1));
+                    ids.put(row.getString(1), row.getInt(2));
                 }
             }
         }
         return ids;
+    }
+
+    private static void journalStep(Connection connection, String volume, String step) throws SQLException {
+        if (step != null) {
+            execute(connection, "UPDATE operation SET step = ? WHERE volume = ?", step, volume);
+        }
+    }
+
+    private static int execute(Connection connection, String sql, String... parameters) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setString(i + 1, parameters[i]);
+            }
+            return statement.executeUpdate();
+        }
+    }
+
+    /** Runs {@code work} in one transaction: all its writes commit together, or none does. */
+    private <T> T transaction(String what, SqlWork<T> work) {
+        try {
+            return query(what, connection -> {
+                connection.setAutoCommit(false);
+                try {
+                    T result = work.run(connection);
+                    connection.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                } finally {
+                    connection.setAutoCommit(true);
+                }
+            });
+        } finally {
+            writes.incrementAndGet(); // as in update(): after the commit
+        }
     }
 
     private int update(String what, String sql, String... parameters) {

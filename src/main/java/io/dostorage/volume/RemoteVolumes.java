@@ -1,10 +1,18 @@
 package io.dostorage.volume;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dostorage.config.PluginConfig;
 import io.dostorage.digitalocean.DigitalOcean;
+import io.dostorage.digitalocean.DigitalOceanException;
 import io.dostorage.digitalocean.DoVolume;
 import io.dostorage.digitalocean.ThisDroplet;
+import io.dostorage.state.StateException;
+import io.dostorage.state.VolumeStore;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
+import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -17,31 +25,65 @@ import java.util.Optional;
  * often (several Gets per container start, on every node), and DO's rate limit is shared by every
  * node of a cluster, so a volume this node does not know is looked up here: at most one DO call per
  * {@code LIST_CACHE_TTL}.
+ *
+ * <p>The last list DO gave is also kept in the state file. dockerd calls Get for every volume it
+ * knows when it starts, and forgets the labels and options of a volume whose Get fails; so while DO
+ * cannot be reached (or right after a restart during an outage) a volume seen in DO's list is still
+ * answered, from the kept list. A volume this node removes is dropped from the kept list at once,
+ * so that a restart does not bring it back.
  */
 @ApplicationScoped
 class RemoteVolumes {
 
+    private static final Logger LOG = Logger.getLogger(RemoteVolumes.class);
+    private static final String KEPT = "volumes";
+    private static final TypeReference<List<DoVolume>> LIST = new TypeReference<>() { };
+
     private final DigitalOcean digitalOcean;
     private final ThisDroplet droplet;
+    private final VolumeStore store;
+    private final ObjectMapper json;
     private final Duration ttl;
     private final Clock clock;
     private List<DoVolume> volumes;
     private Instant fetchedAt;
+    private String keptBody;
 
-    RemoteVolumes(DigitalOcean digitalOcean, ThisDroplet droplet, PluginConfig config, Clock clock) {
+    RemoteVolumes(DigitalOcean digitalOcean, ThisDroplet droplet, VolumeStore store, ObjectMapper json, PluginConfig config,
+                  Clock clock) {
         this.digitalOcean = digitalOcean;
         this.droplet = droplet;
+        this.store = store;
+        this.json = json;
         this.ttl = config.volumes().listCacheTtl();
         this.clock = clock;
     }
 
+    /**
+     * The list, fetched again once the copy is older than the TTL. When DO cannot be reached, the
+     * kept list stands in for a TTL (so an outage costs one failed call per TTL, not one per Get);
+     * only when nothing was ever kept does the failure reach the caller.
+     */
     synchronized List<DoVolume> all() {
         Instant now = clock.instant();
-        if (volumes == null || fetchedAt.plus(ttl).isBefore(now)) {
+        if (volumes != null && !fetchedAt.plus(ttl).isBefore(now)) {
+            return volumes;
+        }
+        try {
             volumes = digitalOcean.listVolumes(droplet.region());
             fetchedAt = now;
+            keep(volumes, now);
+            return volumes;
+        } catch (DigitalOceanException | FaultToleranceException e) {
+            Optional<List<DoVolume>> kept = kept();
+            if (kept.isEmpty()) {
+                throw e;
+            }
+            LOG.warnf("listing DigitalOcean's volumes: %s; answering from the list DigitalOcean gave before", e.getMessage());
+            volumes = kept.get();
+            fetchedAt = now;
+            return volumes;
         }
-        return volumes;
     }
 
     Optional<DoVolume> find(String name) {
@@ -51,5 +93,38 @@ class RemoteVolumes {
     /** Forgets the copy, after this node changed what DO holds. */
     synchronized void invalidate() {
         volumes = null;
+    }
+
+    /** The volume was removed by this node: it leaves the copy and the kept list now. */
+    synchronized void forget(String name) {
+        volumes = null;
+        kept().ifPresent(list -> keep(list.stream().filter(v -> !v.name().equals(name)).toList(), clock.instant()));
+    }
+
+    /** Writes the list to the state file, unless it is what was kept last (most lists are). */
+    private void keep(List<DoVolume> list, Instant at) {
+        try {
+            String body = json.writeValueAsString(list);
+            if (!body.equals(keptBody)) {
+                store.keepAnswer(KEPT, body, at);
+                keptBody = body;
+            }
+        } catch (JsonProcessingException | StateException e) {
+            LOG.warnf("keeping DigitalOcean's list of volumes in the state file: %s", e.getMessage());
+        }
+    }
+
+    private Optional<List<DoVolume>> kept() {
+        try {
+            Optional<String> body = store.keptAnswer(KEPT);
+            if (body.isEmpty()) {
+                return Optional.empty();
+            }
+            keptBody = body.get();
+            return Optional.of(json.readValue(body.get(), LIST));
+        } catch (JsonProcessingException | StateException e) {
+            LOG.warnf("reading the kept list of DigitalOcean's volumes: %s", e.getMessage());
+            return Optional.empty();
+        }
     }
 }

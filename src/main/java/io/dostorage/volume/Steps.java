@@ -36,6 +36,11 @@ class Steps {
         crashIfAt(step, volume);
     }
 
+    /** The step was journalled by the store in the same transaction as its effect: only the crash hook runs here. */
+    void passed(String volume, String step) {
+        crashIfAt(step, volume);
+    }
+
     void end(String volume) {
         store.endOperation(volume);
     }

@@ -1,5 +1,7 @@
 package io.dostorage.volume;
 
+import io.dostorage.deadline.Deadline;
+
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -8,11 +10,15 @@ import java.util.function.Supplier;
 
 /**
  * One lock per volume name: operations on one volume run one at a time, operations on different
- * volumes run side by side. A waiter gives up after a bounded time, so a stuck operation makes
- * later requests fail with a clear message instead of hanging dockerd. Names are checked before
- * they get here, so the map is bounded by the volumes this node has seen.
+ * volumes run side by side. A waiter gives up after a bounded time, or as soon as its request is
+ * over (its caller left), so a stuck operation makes later requests fail with a clear message
+ * instead of hanging dockerd. Names are checked before they get here, so the map is bounded by the
+ * volumes this node has seen.
  */
 final class VolumeLocks {
+
+    /** How often a waiter looks whether its caller is still there. */
+    private static final long SLICE_MILLIS = 100;
 
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Duration timeout;
@@ -21,12 +27,16 @@ final class VolumeLocks {
         this.timeout = timeout;
     }
 
-    <T> T withLock(String name, String doing, Supplier<T> work) {
+    <T> T withLock(String name, String doing, Deadline deadline, Supplier<T> work) {
         ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock(true));
+        long end = System.nanoTime() + timeout.toNanos();
         try {
-            if (!lock.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new VolumeBusyException(doing + " volume " + name + ": another operation on it has been running for over "
-                        + timeout.toSeconds() + "s; try again later");
+            while (!lock.tryLock(SLICE_MILLIS, TimeUnit.MILLISECONDS)) {
+                deadline.check(doing + " volume " + name + " (waiting for another operation on it)");
+                if (System.nanoTime() - end > 0) {
+                    throw new VolumeBusyException(doing + " volume " + name + ": another operation on it has been running for over "
+                            + timeout.toSeconds() + "s; try again later");
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

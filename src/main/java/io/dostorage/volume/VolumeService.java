@@ -1,6 +1,8 @@
 package io.dostorage.volume;
 
 import io.dostorage.config.PluginConfig;
+import io.dostorage.deadline.Deadline;
+import io.dostorage.deadline.DeadlineException;
 import io.dostorage.digitalocean.DigitalOcean;
 import io.dostorage.digitalocean.DigitalOceanException;
 import io.dostorage.digitalocean.DoDroplet;
@@ -29,11 +31,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -42,16 +46,21 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>input is checked before anything changes;</li>
  *   <li>a mount reference is on disk before the mountpoint is handed out, and a reference dockerd
- *       was given is never dropped;</li>
- *   <li>a volume is unmounted and detached only when no reference is left (after a grace that a new
- *       Mount cancels), so the next droplet finds it free;</li>
- *   <li>a volume held by another droplet is taken over only as the takeover policy says;</li>
+ *       was given is never dropped; references are counted per caller ID (dockerd sends the same
+ *       ID again for {@code docker cp}) and belong to the boot they were made in;</li>
+ *   <li>a volume is unmounted and detached only when no reference is left (after a grace, counted
+ *       from the last Unmount, that a new Mount cancels), so the next droplet finds it free;</li>
+ *   <li>a volume held by another droplet is taken over only by a Mount whose caller still waits,
+ *       and only as the takeover policy says; never by recovery, the sweep or a release;</li>
  *   <li>a DigitalOcean volume is deleted only as the remove policy says, never while attached or
  *       mounted.</li>
  * </ul>
  * Operations on one volume hold its lock and are journalled step by step ({@link Steps}); every
  * one checks before it acts, so dockerd may repeat any call and a crash at any step converges at
- * the next start ({@link #recover()}).
+ * the next start ({@link #prepare()}, then {@link #reconcile()}).
+ *
+ * <p>Requests run under a {@link Deadline}: one whose caller left stops at its next step and takes
+ * back what it added.
  */
 @ApplicationScoped
 public class VolumeService {
@@ -62,7 +71,18 @@ public class VolumeService {
     private static final Logger LOG = Logger.getLogger(VolumeService.class);
     private static final int MAX_CALLER_ID_LENGTH = 256;
     /** dockerd gives a volume driver's Mount 2 minutes (moby volume/drivers proxy, longTimeout); we keep 5 s for ourselves. */
-    private static final Duration MOUNT_DEADLINE = Duration.ofSeconds(115);
+    public static final Duration MOUNT_DEADLINE = Duration.ofSeconds(115);
+    /** dockerd gives every other call of a volume driver 1 minute (shortTimeout); we keep 5 s for ourselves. */
+    public static final Duration CALL_DEADLINE = Duration.ofSeconds(55);
+    /**
+     * A takeover wait is counted across the Mounts of the volume that this node keeps receiving
+     * (dockerd under a 30 s cap, Swarm's retries of a task, a few seconds apart), and forgotten once
+     * no Mount has asked for this long: then nobody waits any more, and a later Mount waits afresh.
+     */
+    static final Duration TAKEOVER_WAIT_FORGOTTEN = Duration.ofSeconds(60);
+
+    static final String MOUNT_REFERENCED = "mount-referenced";
+    static final String UNMOUNT_UNREFERENCED = "unmount-unreferenced";
 
     private final VolumeStore store;
     private final VolumeHost host;
@@ -79,6 +99,11 @@ public class VolumeService {
     private final ScheduledExecutorService releases;
     /** When each volume lost its last reference in this process; the sweep releases after the grace. */
     private final Map<String, Instant> unreferencedSince = new ConcurrentHashMap<>();
+    /** The release timer each volume waits for, by ticket: a later Unmount restarts the grace, a Mount cancels it. */
+    private final Map<String, Long> pendingReleases = new ConcurrentHashMap<>();
+    private final AtomicLong releaseTickets = new AtomicLong();
+    /** Takeover waits in progress, by volume: see {@link #TAKEOVER_WAIT_FORGOTTEN}. */
+    private final Map<String, TakeoverWait> takeoverWaits = new ConcurrentHashMap<>();
 
     VolumeService(VolumeStore store, VolumeHost host, DeviceLinks devices, DigitalOcean digitalOcean, ThisDroplet droplet,
                   RemoteVolumes remote, Steps steps, PluginConfig config, Clock clock) {
@@ -125,10 +150,15 @@ public class VolumeService {
      * refused rather than silently ignored.
      */
     public Volume create(String name, Map<String, String> opts) {
+        return create(name, opts, Deadline.none());
+    }
+
+    /** {@link #create(String, Map)}, stopping before DigitalOcean is asked to create anything once {@code deadline} is over. */
+    public Volume create(String name, Map<String, String> opts, Deadline deadline) {
         String checked = VolumeName.check(name);
         Map<String, String> given = VolumeOptions.check(opts);
         VolumeOptions options = VolumeOptions.withDefaults(given, defaults.size(), defaults.fstype());
-        return operation(checked, "creating", () -> {
+        return operation(checked, "creating", deadline, () -> {
             Optional<StoredVolume> known = store.findVolume(checked);
             if (known.isPresent()) {
                 requireSameOptions(known.get().name(), known.get().options(), given);
@@ -140,6 +170,7 @@ public class VolumeService {
             if (existing.isPresent()) {
                 volume = adopt(existing.get(), given);
             } else {
+                deadline.check("creating volume " + checked + " in DigitalOcean");
                 steps.begin(checked, "create", null);
                 List<String> tags = new ArrayList<>(options.tags());
                 tags.add(CREATED_TAG);
@@ -159,29 +190,36 @@ public class VolumeService {
     /**
      * Mounts the volume for caller {@code callerId} and returns the folder to hand to the container:
      * attaches it here (taking it over from another droplet as the policy says), waits for its
-     * device, formats it only if it is blank, mounts it. The same ID twice counts once; several IDs
-     * share one mount.
+     * device, formats it only if it is blank, mounts it. Each Mount counts one more reference of
+     * (volume, ID), even for an ID that holds one already; several IDs share one mount.
      */
     public Path mount(String name, String callerId) {
+        return mount(name, callerId, Deadline.none());
+    }
+
+    /**
+     * {@link #mount(String, String)} for a caller who waits until {@code deadline}: once it is over
+     * (the caller left, or its time is up) the Mount stops at its next step, takes its reference
+     * back (dockerd sends no Unmount after a failed Mount) and never detaches another droplet.
+     */
+    public Path mount(String name, String callerId, Deadline deadline) {
         String checked = VolumeName.check(name);
         String id = checkCallerId(callerId);
-        return operation(checked, "mounting", () -> {
+        return operation(checked, "mounting", deadline, () -> {
             StoredVolume volume = knownOrAdopted(checked);
             VolumeOptions options = VolumeOptions.fromMap(volume.options());
-            // The journal names the caller only when this Mount adds its reference: recovery drops the
-            // journalled caller's reference, and one that an earlier Mount was answered for must stay.
-            steps.begin(checked, "mount", volume.references().contains(id) ? null : id);
-            boolean added = store.addReference(checked, id);
-            unreferencedSince.remove(checked);
-            steps.reached(checked, "mount-referenced");
+            // Counted before anything else, journalled with it in one transaction: recovery takes one
+            // count back for a Mount whose journal says it counted and that never answered.
+            steps.begin(checked, "mount", id);
+            store.addReference(checked, id, MOUNT_REFERENCED);
+            steps.passed(checked, MOUNT_REFERENCED);
+            cancelRelease(checked);
             try {
-                Path folder = mountedFolder(volume, options);
+                Path folder = mountedFolder(volume, options, deadline);
                 steps.end(checked);
                 return folder;
             } catch (RuntimeException e) {
-                if (added) {
-                    undo(e, () -> store.removeReference(checked, id));
-                }
+                undo(e, () -> store.removeReference(checked, id, null));
                 undo(e, () -> steps.end(checked));
                 if (!hasReferences(checked)) {
                     scheduleRelease(checked);
@@ -192,21 +230,33 @@ public class VolumeService {
     }
 
     /**
-     * Drops the reference of caller {@code callerId}. After the last one, the volume is unmounted and
-     * detached once {@code UNMOUNT_GRACE} has passed without a new Mount. An unknown ID or volume is
-     * harmless: there is nothing to undo.
+     * Takes back one Mount of caller {@code callerId}. After the last reference, the volume is
+     * unmounted and detached once {@code UNMOUNT_GRACE} has passed since the last Unmount without a
+     * new Mount. An unknown ID or volume is harmless: there is nothing to undo.
      */
     public void unmount(String name, String callerId) {
+        unmount(name, callerId, Deadline.none());
+    }
+
+    /**
+     * {@link #unmount(String, String)}; {@code deadline} bounds only the wait for the volume's lock.
+     * Once it has the lock an Unmount runs to its end even if its caller left: dockerd does not send
+     * it again, so a reference it kept would hold the volume here for ever.
+     */
+    public void unmount(String name, String callerId, Deadline deadline) {
         String checked = VolumeName.check(name);
         String id = checkCallerId(callerId);
-        operation(checked, "unmounting", () -> {
-            if (store.findVolume(checked).isEmpty()) {
+        operation(checked, "unmounting", deadline, () -> {
+            Optional<StoredVolume> known = store.findVolume(checked);
+            if (known.isEmpty()) {
                 return null;
             }
-            steps.begin(checked, "unmount", id);
-            store.removeReference(checked, id);
-            steps.reached(checked, "unmount-unreferenced");
-            steps.end(checked);
+            if (known.get().references().containsKey(id)) {
+                steps.begin(checked, "unmount", id);
+                store.removeReference(checked, id, UNMOUNT_UNREFERENCED);
+                steps.passed(checked, UNMOUNT_UNREFERENCED);
+                steps.end(checked);
+            }
             if (!hasReferences(checked)) {
                 scheduleRelease(checked);
             }
@@ -220,15 +270,23 @@ public class VolumeService {
      * DigitalOcean. Removing a volume that is not known succeeds: it is already gone.
      */
     public void remove(String name) {
+        remove(name, Deadline.none());
+    }
+
+    /**
+     * {@link #remove(String)}; {@code deadline} bounds the wait for the lock and the checks. A Remove
+     * that has passed its checks runs to its end, as recovery would finish it after a crash.
+     */
+    public void remove(String name, Deadline deadline) {
         String checked = VolumeName.check(name);
-        operation(checked, "removing", () -> {
+        operation(checked, "removing", deadline, () -> {
             Optional<StoredVolume> known = store.findVolume(checked);
             if (known.isEmpty()) {
                 return null;
             }
             StoredVolume volume = known.get();
             int users = volume.references().size();
-            if (users > 0) {
+            if (volume.referenced()) {
                 throw new VolumeInUseException("removing volume " + checked + ": it is mounted on this node for "
                         + users + " container(s); stop them, or run docker volume rm again once they are gone");
             }
@@ -239,18 +297,19 @@ public class VolumeService {
                 throw new VolumeInUseException("removing volume " + checked + ": it is attached to droplet "
                         + others.get(0) + "; remove it where it is used, or once it is released there");
             }
+            deadline.check("removing volume " + checked);
             steps.begin(checked, "remove", null);
             releaseNow(volume);
             String policy = removePolicy(volume);
-            if (current.isPresent() && (policy.equals("delete") || policy.equals("delete-created") && volume.createdHere())) {
+            if (current.isPresent() && deletes(volume)) {
                 digitalOcean.deleteVolume(current.get().id());
                 steps.reached(checked, "remove-deleted");
                 LOG.infof("deleted DigitalOcean volume %s (%s), remove policy %s", checked, current.get().id(), policy);
             }
             store.deleteVolume(checked);
             steps.end(checked);
-            unreferencedSince.remove(checked);
-            remote.invalidate();
+            cancelRelease(checked);
+            remote.forget(checked);
             return null;
         });
     }
@@ -286,13 +345,66 @@ public class VolumeService {
     }
 
     /**
-     * After a start: finishes or undoes what a crash left in flight, then brings every volume in
-     * line with its references: referenced volumes are attached and mounted here; the others are
-     * unmounted and detached.
+     * After a start: {@link #prepare()}, then {@link #reconcile()}, in this thread.
      *
      * @return the volumes that could not be brought in line, with the reason
      */
     public Map<String, String> recover() {
+        prepare();
+        return reconcile();
+    }
+
+    /**
+     * The part of recovery that needs neither DigitalOcean nor the host, run before the socket
+     * answers: voids the references of earlier boots (no container survives a reboot), and settles
+     * the journal of Mounts and Unmounts a crash left in flight. A Mount that did not answer was
+     * never acknowledged and dockerd will not Unmount it: its count is taken back if it was made. An
+     * Unmount in flight is finished. Before any request, so that no new journal entry can replace one
+     * left by the crash.
+     */
+    public void prepare() {
+        store.voidEarlierBoots().forEach((name, voided) -> LOG.infof("voided %d mount reference(s) of volume %s made "
+                + "before this droplet's last boot: no container survives a reboot", voided.values().stream()
+                .mapToInt(Integer::intValue).sum(), name));
+        for (Operation operation : store.operations()) {
+            String name = operation.volume();
+            boolean counted = !"begun".equals(operation.step()); // the count and its step commit together
+            String caller = operation.callerId();
+            switch (operation.kind()) {
+                case "mount" -> {
+                    if (caller != null && counted) {
+                        store.removeReference(name, caller, null);
+                    }
+                }
+                case "unmount" -> {
+                    if (caller != null && !counted) {
+                        store.removeReference(name, caller, null);
+                    }
+                }
+                case "release" -> {
+                    // the reconciliation releases what has no reference
+                }
+                default -> {
+                    continue; // create, remove: they need DigitalOcean, see reconcile()
+                }
+            }
+            store.endOperation(name);
+            LOG.infof("recovered %s of volume %s interrupted at step %s", operation.kind(), name, operation.step());
+        }
+    }
+
+    /**
+     * The part of recovery that may talk to DigitalOcean, run once the socket answers (so that a DO
+     * outage does not keep the plugin from starting): finishes an interrupted Create or Remove, then
+     * brings each volume in line with its references. A referenced volume is mounted again only
+     * while it is still attached here; one that another droplet holds now is left there, whatever
+     * the local records say (recovery never takes a volume over: it has no caller who waits); one
+     * that has no reference is released after the unmount grace, so that dockerd's Mounts of
+     * restarted containers find it still attached.
+     *
+     * @return the volumes that could not be brought in line, with the reason
+     */
+    public Map<String, String> reconcile() {
         Map<String, String> failures = new LinkedHashMap<>();
         for (Operation operation : store.operations()) {
             try {
@@ -303,16 +415,8 @@ public class VolumeService {
         }
         for (StoredVolume volume : store.listVolumes()) {
             try {
-                operation(volume.name(), "reconciling", () -> {
-                    StoredVolume now = store.findVolume(volume.name()).orElse(null);
-                    if (now == null) {
-                        return null;
-                    }
-                    if (now.references().isEmpty()) {
-                        releaseNow(now);
-                    } else {
-                        mountedFolder(now, VolumeOptions.fromMap(now.options()));
-                    }
+                operation(volume.name(), "reconciling", Deadline.none(), () -> {
+                    store.findVolume(volume.name()).ifPresent(this::reconcile);
                     return null;
                 });
             } catch (VolumeException e) {
@@ -320,6 +424,60 @@ public class VolumeService {
             }
         }
         return failures;
+    }
+
+    private void reconcile(StoredVolume volume) {
+        Path root = rootOf(volume.name());
+        long me = droplet.id();
+        boolean mounted = host.isMounted(root);
+        if (volume.referenced() && mounted) {
+            return;
+        }
+        if (volume.referenced() && devices.present(volume.name())) {
+            // The disk is here, so it is attached here: no DigitalOcean call needed.
+            host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).fsType(), root, Deadline.none());
+            return;
+        }
+        boolean recordedHere = volume.attached().filter(d -> d == me).isPresent();
+        if (!volume.referenced() && !mounted && !recordedHere) {
+            return;
+        }
+        Optional<DoVolume> current;
+        try {
+            current = volume.doId() == null ? Optional.empty() : digitalOcean.getVolume(volume.doId());
+        } catch (DigitalOceanException | FaultToleranceException e) {
+            if (volume.referenced()) {
+                throw e;
+            }
+            scheduleRelease(volume.name()); // the release asks DigitalOcean again, and the sweep after it
+            return;
+        }
+        List<Long> holders = current.map(DoVolume::dropletIds).orElse(List.of());
+        Optional<Long> other = holders.stream().filter(d -> d != me).findFirst();
+        if (other.isPresent()) {
+            lost(volume, other.get());
+            if (mounted && !volume.referenced()) {
+                host.unmount(root);
+            }
+        } else if (!volume.referenced()) {
+            scheduleRelease(volume.name());
+        } else if (holders.contains(me)) {
+            host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).fsType(), root, Deadline.none());
+        } else {
+            LOG.warnf("volume %s has %d reference(s) on this node but is attached to no droplet; recovery does not "
+                    + "attach it (another droplet may be about to), the next Mount will", volume.name(), volume.mounts());
+        }
+    }
+
+    /** Another droplet holds the volume now: recorded (Get shows the holder) and logged once; nothing else is done. */
+    private void lost(StoredVolume volume, long holder) {
+        if (Objects.equals(volume.attachedDroplet(), holder)) {
+            return;
+        }
+        store.setAttached(volume.name(), holder);
+        LOG.warnf("lost volume %s to droplet %d: it is attached there now, so this node leaves it there and does not "
+                + "mount it%s", volume.name(), holder, volume.referenced() ? " (its " + volume.mounts()
+                + " reference(s) here stay until dockerd unmounts them)" : "");
     }
 
     /**
@@ -334,7 +492,7 @@ public class VolumeService {
         Instant now = clock.instant();
         for (Path mount : host.mountsUnder(mountRoot)) {
             String name = mount.getFileName().toString();
-            if (store.findVolume(name).isEmpty() && Boolean.TRUE.equals(operation(name, "unmounting orphaned", () -> {
+            if (store.findVolume(name).isEmpty() && Boolean.TRUE.equals(operation(name, "unmounting orphaned", Deadline.none(), () -> {
                 if (store.findVolume(name).isEmpty() && host.isMounted(mount)) {
                     host.unmount(mount);
                     return true;
@@ -347,7 +505,7 @@ public class VolumeService {
         long me = droplet.id();
         for (StoredVolume volume : store.listVolumes()) {
             boolean held = volume.attached().filter(d -> d == me).isPresent() || host.isMounted(rootOf(volume.name()));
-            if (!volume.references().isEmpty() || !held) {
+            if (volume.referenced() || !held) {
                 continue;
             }
             Instant since = unreferencedSince.computeIfAbsent(volume.name(), n -> now);
@@ -360,9 +518,9 @@ public class VolumeService {
 
     /** Releases the volume if it has no reference: unmounts it and detaches it from this droplet. */
     boolean release(String name) {
-        return Boolean.TRUE.equals(operation(name, "releasing", () -> {
+        return Boolean.TRUE.equals(operation(name, "releasing", Deadline.none(), () -> {
             Optional<StoredVolume> volume = store.findVolume(name);
-            if (volume.isEmpty() || !volume.get().references().isEmpty()) {
+            if (volume.isEmpty() || volume.get().referenced()) {
                 return false;
             }
             return releaseNow(volume.get());
@@ -374,11 +532,12 @@ public class VolumeService {
         releases.shutdownNow();
     }
 
-    private Path mountedFolder(StoredVolume volume, VolumeOptions options) {
+    private Path mountedFolder(StoredVolume volume, VolumeOptions options, Deadline deadline) {
         Path root = rootOf(volume.name());
         if (!host.isMounted(root)) {
-            attachHere(volume, options);
-            host.mount(volume.name(), options.fsType(), root);
+            attachHere(volume, options, deadline);
+            deadline.check("mounting volume " + volume.name());
+            host.mount(volume.name(), options.fsType(), root, deadline);
             steps.reached(volume.name(), "mount-mounted");
         }
         if (options.subpath() == null) {
@@ -393,7 +552,7 @@ public class VolumeService {
         return folder;
     }
 
-    private void attachHere(StoredVolume volume, VolumeOptions options) {
+    private void attachHere(StoredVolume volume, VolumeOptions options, Deadline deadline) {
         long me = droplet.id();
         DoVolume current = digitalOcean.getVolume(volume.doId()).orElseThrow(() -> new VolumeException("attaching volume "
                 + volume.name() + " to droplet " + me + ": DigitalOcean has no volume " + volume.doId()
@@ -403,25 +562,29 @@ public class VolumeService {
             return;
         }
         if (!current.dropletIds().isEmpty()) {
-            current = takeOver(current, options);
+            current = takeOver(current, options, deadline);
         }
+        deadline.check("attaching volume " + volume.name() + " to droplet " + me);
         // Recorded before the attach starts: if the process dies while DO attaches, the
         // reconciliation still knows to detach it.
         store.setAttached(volume.name(), me);
         // The disk appearing here ends the wait as well as DO's action status does, and costs no poll.
-        digitalOcean.attach(current, me, () -> devices.present(volume.name()));
+        digitalOcean.attach(current, me, () -> devices.present(volume.name()), deadline);
         steps.reached(volume.name(), "mount-attached");
     }
 
-    /** Another droplet holds the volume: waits for it, detaches it from there, or fails, as the policy says. */
-    private DoVolume takeOver(DoVolume volume, VolumeOptions options) {
+    /**
+     * Another droplet holds the volume: waits for it, detaches it from there, or fails, as the
+     * policy says. Only for a Mount whose caller still waits: a caller who left never gets a volume
+     * detached by force on its behalf.
+     */
+    private DoVolume takeOver(DoVolume volume, VolumeOptions options, Deadline deadline) {
         long holder = volume.dropletIds().get(0);
         TakeoverPolicy policy = options.takeover() == null ? takeover : TakeoverPolicy.parse(options.takeover());
         Optional<DoDroplet> holderNow = digitalOcean.droplet(holder);
         TakeoverPolicy.Step step = policy.first(holderNow);
-        DoVolume current = volume;
         if (step == TakeoverPolicy.Step.WAIT_FOR_RELEASE) {
-            Optional<DoVolume> released = waitForRelease(volume);
+            Optional<DoVolume> released = waitForRelease(volume, holder, deadline);
             if (released.isPresent()) {
                 return released.get();
             }
@@ -435,35 +598,51 @@ public class VolumeService {
                     + "; takeover policy " + policy.word() + " does not detach a volume from another droplet. "
                     + "Stop the container that uses it there, or mount it with takeover policy wait or force");
         }
+        deadline.check("detaching volume " + volume.name() + " from " + who + " by force");
         LOG.warnf("taking volume %s over from %s: detaching it from there (takeover policy %s)", volume.name(), who,
                 policy.word());
-        return digitalOcean.detach(volume, holder);
+        DoVolume detached = digitalOcean.detach(volume, holder, deadline);
+        takeoverWaits.remove(volume.name());
+        return detached;
     }
 
-    /** Polls the volume until no droplet holds it, within TAKEOVER_WAIT. */
-    private Optional<DoVolume> waitForRelease(DoVolume volume) {
+    /**
+     * Polls the volume until no droplet holds it, within TAKEOVER_WAIT counted from the first Mount
+     * that waited for this holder (see {@link #TAKEOVER_WAIT_FORGOTTEN}): under dockerd's 30 s cap
+     * each Mount is cut short and sent again, and a wait that started afresh each time would never
+     * end. Returns empty once the wait is used up.
+     */
+    private Optional<DoVolume> waitForRelease(DoVolume volume, long holder, Deadline deadline) {
         Duration wait = defaults.takeoverWait();
         Duration poll = wait.dividedBy(20);
         poll = poll.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100)
                 : poll.compareTo(Duration.ofSeconds(3)) > 0 ? Duration.ofSeconds(3) : poll;
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (System.nanoTime() + poll.toNanos() <= deadline) {
-            try {
-                Thread.sleep(poll.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            }
-            Optional<DoVolume> now = digitalOcean.getVolume(volume.id());
-            if (now.isEmpty()) {
-                throw new VolumeException("mounting volume " + volume.name() + ": it was deleted in DigitalOcean while "
-                        + "waiting for droplet " + volume.dropletIds() + " to release it");
-            }
-            if (now.get().dropletIds().isEmpty()) {
-                return now;
-            }
+        long now = System.nanoTime();
+        TakeoverWait waiting = takeoverWaits.compute(volume.name(),
+                (name, old) -> old != null && old.holder() == holder && !old.forgotten(now) ? old.askedAt(now)
+                        : new TakeoverWait(holder, now, now));
+        if (waiting.since() != now) {
+            LOG.infof("volume %s: still waiting for droplet %d to release it, %ds of TAKEOVER_WAIT=%ds spent by earlier "
+                    + "Mounts", volume.name(), holder, Duration.ofNanos(now - waiting.since()).toSeconds(), wait.toSeconds());
         }
-        return Optional.empty();
+        long end = waiting.since() + wait.toNanos();
+        try {
+            while (System.nanoTime() + poll.toNanos() - end <= 0) {
+                deadline.sleep(poll, "waiting for droplet " + holder + " to release volume " + volume.name());
+                Optional<DoVolume> current = digitalOcean.getVolume(volume.id());
+                if (current.isEmpty()) {
+                    throw new VolumeException("mounting volume " + volume.name() + ": it was deleted in DigitalOcean while "
+                            + "waiting for droplet " + holder + " to release it");
+                }
+                if (current.get().dropletIds().isEmpty()) {
+                    takeoverWaits.remove(volume.name());
+                    return current;
+                }
+            }
+            return Optional.empty();
+        } finally {
+            takeoverWaits.computeIfPresent(volume.name(), (name, w) -> w.askedAt(System.nanoTime()));
+        }
     }
 
     /** Unmounts the volume if mounted here and detaches it if attached here; true when it did either. */
@@ -487,18 +666,29 @@ public class VolumeService {
             steps.reached(volume.name(), "release-detached");
         }
         steps.end(volume.name());
-        unreferencedSince.remove(volume.name());
+        cancelRelease(volume.name());
         return true;
     }
 
+    /**
+     * Releases the volume once the grace has passed, counted from now: a later call restarts the
+     * grace (the last Unmount counts), a Mount cancels it ({@link #cancelRelease}).
+     */
     private void scheduleRelease(String name) {
         unreferencedSince.put(name, clock.instant());
+        long ticket = releaseTickets.incrementAndGet();
+        pendingReleases.put(name, ticket);
         Duration grace = defaults.unmountGrace();
         if (grace.isZero()) {
-            release(name);
+            if (pendingReleases.remove(name, ticket)) {
+                release(name);
+            }
             return;
         }
         releases.schedule(() -> {
+            if (!pendingReleases.remove(name, ticket)) {
+                return; // a later Unmount restarted the grace, or a Mount took the volume
+            }
             try {
                 release(name);
             } catch (RuntimeException e) {
@@ -507,34 +697,43 @@ public class VolumeService {
         }, grace.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private void cancelRelease(String name) {
+        pendingReleases.remove(name);
+        unreferencedSince.remove(name);
+    }
+
+    /**
+     * Finishes an interrupted Create or Remove, under the volume's lock and only while the journal
+     * still holds that entry (a request since may have settled it).
+     */
     private void finish(Operation operation) {
         String name = operation.volume();
-        operation(name, "recovering " + operation.kind() + " of", () -> {
+        operation(name, "recovering " + operation.kind() + " of", Deadline.none(), () -> {
+            if (!store.operations().contains(operation)) {
+                return null;
+            }
             switch (operation.kind()) {
-                // A Mount that did not answer was never acknowledged: dockerd will not Unmount it.
-                // An Unmount in flight is finished. Either way the caller's reference goes.
-                case "mount", "unmount" -> {
-                    if (operation.callerId() != null && store.findVolume(name).isPresent()) {
-                        store.removeReference(name, operation.callerId());
-                    }
-                }
                 // A Create that died after DO made the volume: record it, so it is not left unknown.
                 case "create" -> {
                     if (store.findVolume(name).isEmpty()) {
                         digitalOcean.findVolume(name, droplet.region()).ifPresent(v -> record(name, v, Map.of()));
                     }
                 }
-                // A Remove runs to its end: it had passed its checks.
+                // A Remove runs to its end: it had passed its checks; unless the volume is in use again.
                 case "remove" -> store.findVolume(name).ifPresent(volume -> {
+                    if (volume.referenced()) {
+                        LOG.warnf("not finishing the interrupted removal of volume %s: it is mounted again", name);
+                        return;
+                    }
                     releaseNow(volume);
-                    String policy = removePolicy(volume);
-                    if (volume.doId() != null && (policy.equals("delete") || policy.equals("delete-created") && volume.createdHere())) {
+                    if (volume.doId() != null && deletes(volume)) {
                         digitalOcean.deleteVolume(volume.doId());
                     }
                     store.deleteVolume(name);
+                    remote.forget(name);
                 });
                 default -> {
-                    // release: the reconciliation that follows releases what has no reference
+                    // settled by prepare()
                 }
             }
             store.endOperation(name);
@@ -605,17 +804,23 @@ public class VolumeService {
     }
 
     private boolean hasReferences(String name) {
-        return store.findVolume(name).map(v -> !v.references().isEmpty()).orElse(false);
+        return store.findVolume(name).map(StoredVolume::referenced).orElse(false);
     }
 
     private String removePolicy(StoredVolume volume) {
         return volume.options().getOrDefault(VolumeOptions.REMOVE, defaults.remove());
     }
 
+    /** Whether the remove policy deletes the DigitalOcean volume. */
+    private boolean deletes(StoredVolume volume) {
+        String policy = removePolicy(volume);
+        return policy.equals("delete") || policy.equals("delete-created") && volume.createdHere();
+    }
+
     private Volume view(StoredVolume volume) {
         VolumeOptions options = VolumeOptions.fromMap(volume.options());
         Path root = rootOf(volume.name());
-        boolean mounted = !volume.references().isEmpty();
+        boolean mounted = volume.referenced();
         Path mountpoint = mounted ? (options.subpath() == null ? root : root.resolve(options.subpath()).normalize()) : null;
         Map<String, Object> status = new LinkedHashMap<>(volume.options());
         status.put("id", String.valueOf(volume.doId()));
@@ -623,7 +828,11 @@ public class VolumeService {
         status.put("attached_droplet", volume.attached().map(String::valueOf).orElse("none"));
         status.put("created_by_plugin", volume.createdHere());
         status.put("backing", host.kind());
-        status.put("references", volume.references().size());
+        status.put("references", volume.mounts());
+        if (volume.referenced()) {
+            // Per caller ID (dockerd's mount ID of a container): how many Mounts it holds without their Unmount.
+            status.put("references_by_id", volume.references());
+        }
         return new Volume(volume.name(), mountpoint, volume.createdAt(), status);
     }
 
@@ -675,14 +884,33 @@ public class VolumeService {
      * Runs {@code work} under the volume's lock, and turns a failure of a layer below into one
      * message: "mounting volume pgdata: <cause>".
      */
-    private <T> T operation(String name, String doing, Supplier<T> work) {
-        return locks.withLock(name, doing, () -> {
-            try {
-                return work.get();
-            } catch (StateException | HostException | DigitalOceanException | FaultToleranceException e) {
-                throw new VolumeException(doing + " volume " + name + ": " + e.getMessage(), e);
-            }
-        });
+    private <T> T operation(String name, String doing, Deadline deadline, Supplier<T> work) {
+        try {
+            return locks.withLock(name, doing, deadline, () -> {
+                try {
+                    return work.get();
+                } catch (StateException | HostException | DigitalOceanException | FaultToleranceException e) {
+                    throw new VolumeException(doing + " volume " + name + ": " + e.getMessage(), e);
+                }
+            });
+        } catch (DeadlineException e) {
+            throw new VolumeException(doing + " volume " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A Mount's wait for another droplet to release a volume: since when (System.nanoTime, as the
+     * waits are timed), for which holder, and when a Mount last asked.
+     */
+    private record TakeoverWait(long holder, long since, long lastAsked) {
+
+        TakeoverWait askedAt(long now) {
+            return new TakeoverWait(holder, since, now);
+        }
+
+        boolean forgotten(long now) {
+            return now - lastAsked > TAKEOVER_WAIT_FORGOTTEN.toNanos();
+        }
     }
 
     private static void undo(RuntimeException failure, Runnable undo) {

@@ -1,5 +1,7 @@
 package io.dostorage.support;
 
+import io.dostorage.deadline.Deadline;
+
 import io.dostorage.host.HostException;
 import io.dostorage.host.VolumeHost;
 
@@ -26,7 +28,7 @@ public class FakeVolumeHost implements VolumeHost {
     private volatile String failNextMount;
 
     @Override
-    public void mount(String name, String fsType, Path target) {
+    public void mount(String name, String fsType, Path target, Deadline deadline) {
         String failure = failNextMount;
         if (failure != null) {
             failNextMount = null;

@@ -1,6 +1,7 @@
 package io.dostorage.support;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dostorage.state.Boot;
 import io.dostorage.state.VolumeStore;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteDataSource;
@@ -21,7 +22,13 @@ public final class TestState {
     private TestState() {
     }
 
+    /** The state of a plugin in this machine's running boot. */
     public static VolumeStore open(Path stateDir) {
+        return open(stateDir, new Boot(Path.of("/proc/sys/kernel/random/boot_id")));
+    }
+
+    /** The state of a plugin in {@code boot}: a test that plays a reboot opens the same folder with another. */
+    public static VolumeStore open(Path stateDir, Boot boot) {
         try {
             Files.createDirectories(stateDir);
         } catch (IOException e) {
@@ -31,6 +38,6 @@ public final class TestState {
         dataSource.setUrl("jdbc:sqlite:" + stateDir.resolve("state.db") + "?journal_mode=WAL&busy_timeout=5000&foreign_keys=true");
         dataSource.setEnforceForeignKeys(true);
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-        return new VolumeStore(dataSource, new ObjectMapper(), Clock.fixed(NOW, ZoneOffset.UTC));
+        return new VolumeStore(dataSource, new ObjectMapper(), Clock.fixed(NOW, ZoneOffset.UTC), boot);
     }
 }

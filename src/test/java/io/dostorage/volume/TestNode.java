@@ -8,6 +8,8 @@ import io.dostorage.digitalocean.ThisDroplet;
 import io.dostorage.emulator.DoEmulator;
 import io.dostorage.host.DeviceLinks;
 import io.dostorage.host.VolumeHost;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dostorage.state.Boot;
 import io.dostorage.state.VolumeStore;
 import io.dostorage.support.TestConfig;
 import io.dostorage.support.TestState;
@@ -41,12 +43,13 @@ record TestNode<H extends VolumeHost>(long droplet, Map<String, String> settings
         Map<String, String> all = new HashMap<>(FAST);
         all.putAll(settings);
         PluginConfig config = TestConfig.with(stateFolder, all);
-        VolumeStore store = TestState.open(config.stateDir());
+        VolumeStore store = TestState.open(config.stateDir(), new Boot(config.bootIdFile()));
         Endpoints endpoints = Clients.endpoints(emulator, droplet);
         DigitalOcean digitalOcean = Clients.digitalOcean(endpoints, config);
         ThisDroplet thisDroplet = Clients.thisDroplet(endpoints);
         VolumeService service = new VolumeService(store, host, new DeviceLinks(config.deviceDir()), digitalOcean, thisDroplet,
-                new RemoteVolumes(digitalOcean, thisDroplet, config, clock), new Steps(store, config), config, clock);
+                new RemoteVolumes(digitalOcean, thisDroplet, store, new ObjectMapper().findAndRegisterModules(), config, clock),
+                new Steps(store, config), config, clock);
         return new TestNode<>(droplet, Map.copyOf(settings), stateFolder, config, store, host, clock, service);
     }
 

@@ -235,18 +235,26 @@ class VolumeServiceTest {
     }
 
     @Test
-    void theSameMountTwiceCountsOnceAndAnUnknownIdIsHarmless() {
+    void theSameIdMountedTwiceNeedsTwoUnmountsAndAnUnknownIdIsHarmless() {
+        // docker cp into a running container sends a Mount and an Unmount with that container's own ID.
         a.volumes().create("pgdata", null);
 
-        Path mountpoint = a.volumes().mount("pgdata", "id-a");
-        a.volumes().mount("pgdata", "id-a");
+        Path mountpoint = a.volumes().mount("pgdata", "container-1");
+        a.volumes().mount("pgdata", "container-1");
         a.volumes().unmount("pgdata", "never-mounted");
-        a.volumes().unmount("unknown", "id-a");
-        assertEquals(1, a.volumes().get("pgdata").status().get("references"));
-        assertTrue(a.host().isMounted(mountpoint));
+        a.volumes().unmount("unknown", "container-1");
+        assertEquals(2, a.volumes().get("pgdata").status().get("references"));
+        assertEquals(Map.of("container-1", 2), a.volumes().get("pgdata").status().get("references_by_id"));
 
-        a.volumes().unmount("pgdata", "id-a");
+        a.volumes().unmount("pgdata", "container-1");
+        assertTrue(a.host().isMounted(mountpoint), "the running container still holds it");
+        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(1, a.volumes().get("pgdata").status().get("references"));
+
+        a.volumes().unmount("pgdata", "container-1");
+        a.volumes().unmount("pgdata", "container-1");
         assertFalse(a.host().isMounted(mountpoint));
+        assertEquals(0, a.volumes().get("pgdata").status().get("references"), "never below zero");
     }
 
     @Test
@@ -511,7 +519,7 @@ class VolumeServiceTest {
         Path stray = a.volumes().mountRoot().resolve("leftover");
         a.host().mountedByHand("leftover", stray);
         // The process died during the grace: a new process finds the volume attached and mounted with no reference.
-        a.store().removeReference("pgdata", "c");
+        a.store().removeReference("pgdata", "c", null);
         TestNode<FakeVolumeHost> restarted = node(NODE_A, Map.of("dostorage.volumes.unmount-grace", "5s"), "node-" + NODE_A, a.host(), a.clock());
 
         assertEquals(List.of("leftover"), restarted.volumes().sweep(), "orphans at once; the volume after the grace");
@@ -529,7 +537,7 @@ class VolumeServiceTest {
         Path mountpoint = a.volumes().mount("pgdata", "acknowledged");
         // A second Mount died after its reference was journalled, before dockerd got an answer.
         a.store().beginOperation("pgdata", "mount", "unanswered");
-        a.store().addReference("pgdata", "unanswered");
+        a.store().addReference("pgdata", "unanswered", "mount-referenced");
 
         TestNode<FakeVolumeHost> restarted = restart(a, new FakeVolumeHost());
         assertEquals(Map.of(), restarted.volumes().recover());
@@ -543,7 +551,9 @@ class VolumeServiceTest {
     void recoveryReleasesAVolumeWhoseOnlyMountNeverAnswered() {
         a.volumes().create("pgdata", null);
         a.volumes().mount("pgdata", "unanswered");
+        // As a Mount that died after counting its reference leaves the journal: both in one transaction.
         a.store().beginOperation("pgdata", "mount", "unanswered");
+        a.store().operationStep("pgdata", VolumeService.MOUNT_REFERENCED);
 
         TestNode<FakeVolumeHost> restarted = restart(a, a.host());
         assertEquals(Map.of(), restarted.volumes().recover());
