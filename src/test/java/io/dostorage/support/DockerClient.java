@@ -15,8 +15,10 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -61,6 +63,33 @@ public final class DockerClient implements Closeable {
             return read();
         } catch (IOException e) {
             throw new UncheckedIOException("POST /" + endpoint, e);
+        }
+    }
+
+    /**
+     * POSTs as {@link #post} does, but gives up as dockerd does when its client timeout passes: closes
+     * the connection after {@code hangUpAfter} unless the answer came first. Empty when it hung up.
+     */
+    public Optional<Reply> post(String endpoint, String body, Duration hangUpAfter) {
+        Thread hangUp = new Thread(() -> {
+            try {
+                Thread.sleep(hangUpAfter.toMillis());
+                channel.close();
+            } catch (InterruptedException | IOException e) {
+                // answered in time
+            }
+        }, "hang-up");
+        hangUp.setDaemon(true);
+        hangUp.start();
+        try {
+            return Optional.of(post(endpoint, body));
+        } catch (UncheckedIOException e) {
+            if (channel.isOpen()) {
+                throw e;
+            }
+            return Optional.empty();
+        } finally {
+            hangUp.interrupt();
         }
     }
 
