@@ -102,6 +102,12 @@ public class VolumeService {
     /** The release timer each volume waits for, by ticket: a later Unmount restarts the grace, a Mount cancels it. */
     private final Map<String, Long> pendingReleases = new ConcurrentHashMap<>();
     private final AtomicLong releaseTickets = new AtomicLong();
+    /**
+     * Volumes whose Create or Remove a crash cut short, left by {@link #prepare()} for
+     * {@link #reconcile()}; a request for one of them finishes it first, so that it never acts on a
+     * half-made or half-removed volume.
+     */
+    private final Map<String, Boolean> leftovers = new ConcurrentHashMap<>();
     /** Takeover waits in progress, by volume: see {@link #TAKEOVER_WAIT_FORGOTTEN}. */
     private final Map<String, TakeoverWait> takeoverWaits = new ConcurrentHashMap<>();
 
@@ -159,6 +165,7 @@ public class VolumeService {
         Map<String, String> given = VolumeOptions.check(opts);
         VolumeOptions options = VolumeOptions.withDefaults(given, defaults.size(), defaults.fstype());
         return operation(checked, "creating", deadline, () -> {
+            finishLeftover(checked);
             Optional<StoredVolume> known = store.findVolume(checked);
             if (known.isPresent()) {
                 requireSameOptions(known.get().name(), known.get().options(), given);
@@ -206,6 +213,7 @@ public class VolumeService {
         String checked = VolumeName.check(name);
         String id = checkCallerId(callerId);
         return operation(checked, "mounting", deadline, () -> {
+            finishLeftover(checked);
             StoredVolume volume = knownOrAdopted(checked);
             VolumeOptions options = VolumeOptions.fromMap(volume.options());
             // Counted before anything else, journalled with it in one transaction: recovery takes one
@@ -280,6 +288,7 @@ public class VolumeService {
     public void remove(String name, Deadline deadline) {
         String checked = VolumeName.check(name);
         operation(checked, "removing", deadline, () -> {
+            finishLeftover(checked);
             Optional<StoredVolume> known = store.findVolume(checked);
             if (known.isEmpty()) {
                 return null;
@@ -385,6 +394,7 @@ public class VolumeService {
                     // the reconciliation releases what has no reference
                 }
                 default -> {
+                    leftovers.put(name, true);
                     continue; // create, remove: they need DigitalOcean, see reconcile()
                 }
             }
@@ -709,6 +719,7 @@ public class VolumeService {
     private void finish(Operation operation) {
         String name = operation.volume();
         operation(name, "recovering " + operation.kind() + " of", Deadline.none(), () -> {
+            leftovers.remove(name);
             if (!store.operations().contains(operation)) {
                 return null;
             }
@@ -740,6 +751,14 @@ public class VolumeService {
             LOG.infof("recovered %s of volume %s interrupted at step %s", operation.kind(), name, operation.step());
             return null;
         });
+    }
+
+    /** Finishes the volume's Create or Remove that a crash cut short, if {@link #prepare()} left one. */
+    private void finishLeftover(String name) {
+        if (leftovers.containsKey(name)) {
+            store.operations().stream().filter(o -> o.volume().equals(name)).findFirst().ifPresent(this::finish);
+            leftovers.remove(name);
+        }
     }
 
     private StoredVolume knownOrAdopted(String name) {
