@@ -154,6 +154,9 @@ class HangUpsAndRebootsTest {
         awaitAttachments("pgdata", List.of(), Duration.ofSeconds(3));
         assertTrue(millisSince(lastUnmount) >= 800, "released a grace after the last Unmount, not before");
         assertFalse(a.host().isMounted(a.mountpoint("pgdata")));
+        while (!a.store().operations().isEmpty() || a.store().findVolume("pgdata").orElseThrow().attached().isPresent()) {
+            Thread.sleep(20); // the release's last writes, before the test's folder goes
+        }
     }
 
     @Test

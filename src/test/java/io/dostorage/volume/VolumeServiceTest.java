@@ -494,6 +494,7 @@ class VolumeServiceTest {
         graceful.volumes().unmount("pgdata", "real");
         assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds(), "kept during the grace");
         awaitDetached("pgdata", Duration.ofSeconds(5));
+        awaitReleased(graceful, "pgdata");
         assertFalse(graceful.host().isMounted(graceful.volumes().mountRoot().resolve("pgdata")));
     }
 
@@ -616,6 +617,16 @@ class VolumeServiceTest {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!emulator.volume(name, REGION).orElseThrow().dropletIds().isEmpty()) {
             assertTrue(System.nanoTime() < deadline, name + " still attached after " + timeout);
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits until the node's release timer has finished its work on the volume (its journal entry is gone). */
+    private static void awaitReleased(TestNode<FakeVolumeHost> node, String name) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (node.store().operations().stream().anyMatch(o -> o.volume().equals(name))
+                || node.store().findVolume(name).flatMap(v -> v.attached()).isPresent()) {
+            assertTrue(System.nanoTime() < deadline, name + " still being released");
             Thread.sleep(20);
         }
     }
