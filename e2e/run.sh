@@ -3,10 +3,12 @@
 # whose volumes are real loop devices. Run as root, after `./mvnw -B -ntp package` (or verify):
 #
 #   e2e/run.sh                       # all scenarios
-#   E2E_SCENARIOS="legacy two-droplets" e2e/run.sh   # a subset: legacy managed two-droplets compose
+#   E2E_SCENARIOS="legacy two-droplets" e2e/run.sh   # a subset: legacy cp managed two-droplets compose
 #
 # Scenarios:
 #   legacy        the jar serves /run/docker/plugins/dostorage.sock (MOUNTER=block)
+#   cp            docker cp into and out of a running container, and a --volumes-from container that
+#                 comes and goes, leave the running container its volume past UNMOUNT_GRACE
 #   managed       Dockerfile.jvm + docker-compose build, plugin pushed to a local registry, then
 #                 `docker plugin install` as users do; disable / set / enable
 #   two-droplets  a second dockerd in its own mount namespace with its own plugin (droplet 1002):
@@ -25,7 +27,7 @@ REPO=$(pwd)
 [ "$(id -u)" = 0 ] || die "the end-to-end stage needs root (dockerd, mounts, loop devices)"
 [ -f target/quarkus-app/quarkus-run.jar ] || die "no target/quarkus-app: run ./mvnw -B -ntp package -DskipTests first"
 
-SCENARIOS=${E2E_SCENARIOS:-legacy managed two-droplets compose}
+SCENARIOS=${E2E_SCENARIOS:-legacy cp managed two-droplets compose}
 E2E_RUN=/run/dostorage-e2e              # sockets, pids, device folders of the droplets
 # The droplets' device folders are under the host's /dev: the managed plugin sees the host's /dev
 # (config.json), and the emulator's links point at /dev/loopN.
@@ -67,10 +69,10 @@ cleanup() {
   fi
   log "cleaning up"
   if [ -n "$PID_D2" ] && kill -0 "$PID_D2" 2>/dev/null; then
-    docker2 ps -aq | xargs -r docker2 rm -f >/dev/null 2>&1
+    docker -H "unix://$D2_SOCK" ps -aq | xargs -r docker -H "unix://$D2_SOCK" rm -f >/dev/null 2>&1
   fi
   if [ -n "$PID_D1" ] && kill -0 "$PID_D1" 2>/dev/null; then
-    docker1 ps -aq | xargs -r docker1 rm -f >/dev/null 2>&1
+    docker -H "unix://$D1_SOCK" ps -aq | xargs -r docker -H "unix://$D1_SOCK" rm -f >/dev/null 2>&1
     COMPOSE_PROJECT_NAME=dostorage-e2e timeout 60 docker-compose -f docker-compose.postgres.yml \
       -f e2e/offline.compose.yml down -v >/dev/null 2>&1
     for v in $(timeout 30 docker1 volume ls -q 2>/dev/null); do timeout 30 docker1 volume rm -f "$v" >/dev/null 2>&1; done
@@ -250,6 +252,61 @@ scenario_legacy() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Scenario 5 (runs after legacy): docker cp with a running container
+# ---------------------------------------------------------------------------------------------
+# For `docker cp` into or out of a running container, dockerd mounts the container's volumes again
+# with the container's own mount ID and unmounts them after the copy (moby#35120, #17585): a Mount and
+# an Unmount the plugin sees with the ID of a container that keeps running. That Unmount must not
+# drop the container's reference, or the plugin unmounts and detaches the volume from under the
+# running container once UNMOUNT_GRACE (5 s) has passed. The same for a container that mounts the
+# volume with --volumes-from and exits.
+scenario_cp() {
+  scenario_begin "5 docker cp and --volumes-from leave a running container its volume"
+  start_legacy_node1
+  local past_grace=8 t took
+  run docker1 volume create -d dostorage -o size=1 cpvol
+  # busybox sh runs the trap as soon as TERM arrives while it waits, so docker stop is quick.
+  run docker1 run -d --name c1 --network none -v cpvol:/data local/busybox sh -c \
+    'trap "exit 0" TERM; echo written-by-c1 > /data/own; sleep 600 & wait'
+  wait_for 30 "c1 wrote its file" docker1 exec c1 cat /data/own
+  expect_eq "the volume is attached to droplet 1001 for c1" 1001 "$(do_attached_to cpvol)"
+
+  echo copied-in-from-the-host > "$E2E_VAR/cp-in.txt"
+  t=$(date +%s)
+  run docker1 cp "$E2E_VAR/cp-in.txt" c1:/data/
+  run docker1 cp c1:/data/own "$E2E_VAR/cp-out.txt"
+  expect_eq "docker cp out of c1 brought its file" written-by-c1 "$(cat "$E2E_VAR/cp-out.txt")"
+  log "both copies done in $(( $(date +%s) - t ))s; waiting ${past_grace}s, past UNMOUNT_GRACE (5s)"
+  sleep "$past_grace"
+  expect_eq "after the grace, the volume is still attached to droplet 1001 for c1" 1001 "$(do_attached_to cpvol)"
+  check "after the grace, the volume is still mounted on the host" mountpoint -q "$E2E_VAR/node1/mnt/cpvol"
+  expect_match "docker volume inspect still shows c1's reference" '"references":[1-9]' \
+    "$(docker1 volume inspect --format '{{json .Status}}' cpvol)"
+  expect_eq "c1 still reads the file copied in, and writes" copied-in-from-the-host/ok \
+    "$(docker1 exec c1 sh -c 'echo ok > /data/still-here && echo "$(cat /data/cp-in.txt)/$(cat /data/still-here)"')"
+
+  log "--- a second container with --volumes-from c1 comes and goes"
+  expect_eq "a --volumes-from container reads c1's volume" written-by-c1 \
+    "$(docker1 run --rm --network none --volumes-from c1 local/busybox cat /data/own)"
+  log "waiting ${past_grace}s, past UNMOUNT_GRACE, again"
+  sleep "$past_grace"
+  expect_eq "after the grace, the volume is still attached to droplet 1001 for c1" 1001 "$(do_attached_to cpvol)"
+  expect_eq "c1 still has its volume" written-by-c1 "$(docker1 exec c1 cat /data/own)"
+
+  t=$(date +%s)
+  run docker1 stop c1
+  run docker1 rm c1
+  wait_for 12 "the volume is released once c1 is gone (UNMOUNT_GRACE + a few seconds)" attached_to cpvol ""
+  took=$(( $(date +%s) - t ))
+  log "ok: released ${took}s after docker stop c1"
+  CHECKS=$((CHECKS + 1))
+  check "and unmounted on the host" sh -c "! mountpoint -q '$E2E_VAR/node1/mnt/cpvol'"
+  run docker1 volume rm cpvol
+  expect_eq "the DigitalOcean volume was deleted" 0 "$(do_volume_count cpvol)"
+  scenario_end
+}
+
+# ---------------------------------------------------------------------------------------------
 # Scenario 2: managed plugin, built, pushed and installed as users do
 # ---------------------------------------------------------------------------------------------
 scenario_managed() {
@@ -301,7 +358,7 @@ scenario_managed() {
   run docker1 run --rm --network none -v keep:/data local/busybox sh -c 'echo before-restart > /data/f'
   run docker1 plugin disable -f "$MANAGED"
   run docker1 plugin set "$MANAGED" DEFAULT_SIZE=2 LOG_LEVEL=DEBUG
-  run docker1 plugin enable "$MANAGED"
+  run docker1 plugin enable --timeout 120 "$MANAGED"
   expect_match "the changed settings are in place" 'DEFAULT_SIZE=2' \
     "$(docker1 plugin inspect -f '{{range .Settings.Env}}{{println .}}{{end}}' "$MANAGED" | grep -v ACCESS_TOKEN)"
   expect_eq "the volume is still known after the restart" keep "$(docker1 volume ls -q | grep -x keep)"
@@ -433,10 +490,11 @@ starts_seen_is() { [ "$(starts_seen)" = "$1" ]; }
 for s in $SCENARIOS; do
   case $s in
     legacy) scenario_legacy ;;
+    cp) scenario_cp ;;
     managed) scenario_managed ;;
     two-droplets) scenario_two_droplets ;;
     compose) scenario_compose ;;
-    *) die "unknown scenario $s (known: legacy managed two-droplets compose)" ;;
+    *) die "unknown scenario $s (known: legacy cp managed two-droplets compose)" ;;
   esac
 done
 log "all scenarios passed"

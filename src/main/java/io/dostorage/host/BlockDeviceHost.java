@@ -1,6 +1,7 @@
 package io.dostorage.host;
 
 import io.dostorage.deadline.Deadline;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The real host: a DigitalOcean volume attached to this droplet, formatted once and mounted with the
@@ -18,7 +20,8 @@ import java.util.Optional;
  *
  * <p>DigitalOcean's udev rules link each attached volume as {@code <deviceDir>/scsi-0DO_Volume_<name>}
  * (the SCSI serial of the disk is the volume's name). {@link #mount} waits for that link, probes the
- * device with {@code blkid -p}, formats it only when blkid finds no signature at all, and mounts it.
+ * device with {@code blkid -p}, formats it only when blkid finds no signature at all, checks a filesystem
+ * it did not just make (ext2/3/4 with {@code e2fsck -p}), and mounts it.
  * The mount table ({@code /proc/self/mountinfo}) is the only record of what is mounted: this class keeps
  * no state, so it sees mounts made before a restart, or by hand, exactly as the kernel does.
  *
@@ -45,6 +48,35 @@ public class BlockDeviceHost implements VolumeHost {
 
     /** mount may replay a journal; umount flushes dirty pages. */
     static final Duration MOUNT_TIMEOUT = Duration.ofMinutes(2);
+
+    /**
+     * e2fsck's time grows with the inodes and folders in use more than with the volume's size (with
+     * uninit_bg or metadata_csum it skips block groups that were never used, ext4(5)): a 100 GiB loop
+     * device with 100,000 files is checked in under a second, a volume of millions of files on network
+     * storage may take minutes. As generous as a format. A check still running then is killed and the
+     * mount fails; e2fsck marks a filesystem clean only when a check completes, so the next mount checks
+     * it again.
+     */
+    static final Duration CHECK_TIMEOUT = Duration.ofMinutes(10);
+
+    /**
+     * The filesystems checked before they are mounted: e2fsck's (e2fsck(8)), ext4, which this plugin
+     * makes, and ext2 and ext3, which a user may bring. xfs is not checked: it replays its log when it is
+     * mounted (fsck.xfs(8): "performs recovery at mount(8) time if necessary, so fsck.xfs simply exits"),
+     * and its repair tool is for a person: xfs_repair(8) "cannot replay a dirty log", and its -L erases the
+     * log, which "can cause the loss of user files". Other types (a user's btrfs) are mounted unchecked.
+     */
+    static final Set<String> CHECKED_TYPES = Set.of("ext2", "ext3", "ext4");
+
+    /** e2fsck's exit code is the sum of these conditions (e2fsck(8), "EXIT CODE"). */
+    private static final int E2FSCK_CORRECTED = 1;
+    private static final int E2FSCK_CORRECTED_REBOOT = 2;
+    private static final int E2FSCK_UNCORRECTED = 4;
+
+    /** How much of e2fsck's output a message keeps: it prints a line per repair, so a big repair prints thousands. */
+    private static final int LOGGED_LINES = 20;
+
+    private static final Logger LOG = Logger.getLogger(BlockDeviceHost.class);
 
     private final DeviceLinks links;
     private final Duration deviceWait;
@@ -89,6 +121,12 @@ public class BlockDeviceHost implements VolumeHost {
      * <ul>
      * <li>A filesystem already on the device is kept and mounted with its own type, even when it is not
      *     {@code fsType}: the data on it wins over the option.</li>
+     * <li>An ext2/3/4 filesystem already on the device is checked first with {@code e2fsck -p}, as it may
+     *     be dirty: taken over by force from a droplet whose kernel had it mounted, or left by a crash.
+     *     Errors e2fsck repairs on its own are logged and the filesystem is mounted; errors it leaves to a
+     *     person, or a check that cannot run: {@link FilesystemCheckFailedException}, nothing is mounted.
+     *     Not checked: a filesystem just made here, and a device the kernel already has mounted (see
+     *     {@link #check}).</li>
      * <li>A partition table or any other signature: {@link DeviceRefusedException}; the device is not
      *     written to and nothing is mounted.</li>
      * <li>Already mounted at {@code target} from this device: nothing to do. Something else mounted at
@@ -225,14 +263,17 @@ public class BlockDeviceHost implements VolumeHost {
     }
 
     /**
-     * The type of the filesystem on the device, made first if the device is blank.
+     * The type of the filesystem on the device, made first if the device is blank, or checked first if
+     * it was there already.
      *
      * @throws DeviceRefusedException when the device holds anything but a filesystem or nothing
+     * @throws FilesystemCheckFailedException when the filesystem that was there did not pass its check
      */
     private String filesystemOn(String volume, Device device, FilesystemType type, String doing) {
         DeviceContents contents = probe(volume, device);
         switch (contents.kind()) {
             case FILESYSTEM:
+                check(volume, device, contents.type(), doing);
                 return contents.type();
             case BLANK:
                 break;
@@ -253,6 +294,69 @@ public class BlockDeviceHost implements VolumeHost {
                     + after.describe() + " on it");
         }
         return after.type();
+    }
+
+    /**
+     * Checks the filesystem that was on the device before it is mounted, with {@code e2fsck -p}: "preen",
+     * which repairs only what "can be safely fixed without human intervention" and otherwise stops with
+     * exit code 4 (e2fsck(8)). Never {@code -y}, which answers yes to every repair, and never {@code -f}:
+     * e2fsck -p checks a filesystem fully only when it is not marked clean (a crash, a takeover from a
+     * droplet that had it mounted, errors the kernel recorded) or its tune2fs(8) mount count or interval
+     * says so, and replays a journal left unreplayed. A clean filesystem takes milliseconds.
+     * This is what Kubernetes' mount-utils does ({@code fsck -a}) before mounting an existing ext
+     * filesystem.
+     *
+     * <p>Not run when the kernel already has this device mounted (elsewhere than at the target, which
+     * {@link #mount} handles first): a second mount shares that live filesystem, and e2fsck must not
+     * run on a mounted filesystem (e2fsck(8): "in general it is not safe"; it refuses with exit 8).
+     *
+     * <p>Exit 1 (errors corrected) and 2 (corrected, "system should be rebooted": that concerns a mounted
+     * root filesystem, and this one is not mounted) are logged with what e2fsck printed, as the
+     * operator must learn that their volume was repaired. Anything with 4 or more is refused.
+     */
+    private void check(String volume, Device device, String fsType, String doing) {
+        if (!CHECKED_TYPES.contains(fsType) || table().entries().stream().anyMatch(device::isSourceOf)) {
+            return;
+        }
+        String byHand = "; it was not mounted. To check and repair it by hand, on this droplet, with the volume attached "
+                + "and nothing else using it, run: e2fsck -f " + links.of(volume)
+                + " (it asks before each repair; a snapshot of the volume first keeps a way back), then mount it again";
+        CommandResult result;
+        try {
+            result = runner.run(List.of("e2fsck", "-p", device.path().toString()), CHECK_TIMEOUT);
+        } catch (HostException e) {
+            throw new FilesystemCheckFailedException(doing + ": checking its " + fsType + " filesystem first: "
+                    + e.getMessage() + byHand, e);
+        }
+        int code = result.exitCode();
+        if (code == 0) {
+            LOG.debugf("checked volume %s (%s) before mounting it: %s", volume, device, result.output().strip());
+            return;
+        }
+        if ((code & ~(E2FSCK_CORRECTED | E2FSCK_CORRECTED_REBOOT)) == 0) {
+            LOG.infof("checked volume %s (%s) before mounting it: e2fsck -p repaired its %s filesystem (exit %d): %s",
+                    volume, device, fsType, code, shortened(result.output()).replace("\n", " | "));
+            return;
+        }
+        boolean uncorrected = (code & E2FSCK_UNCORRECTED) != 0;
+        String said = result.output().isBlank() ? " with no output" : ": " + shortened(result.output());
+        throw new FilesystemCheckFailedException(doing + ": "
+                + (uncorrected ? "its " + fsType + " filesystem has errors that e2fsck -p cannot fix safely"
+                               : "e2fsck -p could not check its " + fsType + " filesystem")
+                + " (" + result.commandLine() + " exited " + code + said + ")"
+                + (uncorrected ? "; e2fsck -p stopped there and, beyond the repairs that are safe and the mark that errors "
+                                 + "remain, left the filesystem untouched" : "")
+                + byHand);
+    }
+
+    /** The first {@link #LOGGED_LINES} lines of {@code output}, and how many more there were. */
+    static String shortened(String output) {
+        List<String> lines = output.strip().lines().toList();
+        if (lines.size() <= LOGGED_LINES) {
+            return String.join("\n", lines);
+        }
+        return String.join("\n", lines.subList(0, LOGGED_LINES)) + "\n[" + (lines.size() - LOGGED_LINES)
+                + " more lines]";
     }
 
     private DeviceContents probe(String volume, Device device) {

@@ -1,11 +1,17 @@
 package io.dostorage.host;
 
 import io.dostorage.support.FakeCommandRunner;
+import io.dostorage.support.LogCapture;
+import io.dostorage.support.LoopDevices;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +68,7 @@ class BlockDeviceHostTest {
                 .answer("blkid", this::blkid)
                 .answer("mkfs.ext4", command -> mkfs(command, "ext4"))
                 .answer("mkfs.xfs", command -> mkfs(command, "xfs"))
+                .answer("e2fsck", command -> new CommandResult(command, 0, command.get(2) + ": clean, 11/65536 files, 12955/262144 blocks\n"))
                 .answer("mount", this::mount)
                 .answer("umount", this::umount);
         host = hostWaiting(Duration.ofSeconds(2));
@@ -116,6 +123,179 @@ class BlockDeviceHostTest {
         assertEquals(List.of("blkid", "mount"), runner.programs());
         assertEquals(List.of("mount", "-t", "xfs", device.toString(), root.resolve("pgdata").toString()),
                 runner.commands("mount").get(0));
+    }
+
+    // --- the check before a filesystem that was there is mounted ---
+
+    @Test
+    void anExistingExt4IsPreenedWithE2fsckThenMounted() throws IOException {
+        Path device = attach("pgdata");
+        signatures.put(device, filesystem("ext4"));
+        Path target = root.resolve("pgdata");
+
+        host.mount("pgdata", "ext4", target);
+
+        assertEquals(List.of(
+                List.of("blkid", "-p", "-o", "export", device.toString()),
+                List.of("e2fsck", "-p", device.toString()),
+                List.of("mount", "-t", "ext4", device.toString(), target.toString())), runner.commands());
+        assertEquals(BlockDeviceHost.CHECK_TIMEOUT, runner.calls().get(1).timeout());
+        assertTrue(host.isMounted(target));
+    }
+
+    @Test
+    void ext2AndExt3FilesystemsAUserBroughtAreCheckedToo() throws IOException {
+        for (String type : List.of("ext2", "ext3")) {
+            Path device = attach("v-" + type);
+            signatures.put(device, filesystem(type));
+
+            host.mount("v-" + type, "ext4", root.resolve("v-" + type));
+
+            assertEquals(List.of("e2fsck", "-p", device.toString()), runner.commands("e2fsck").get(runner.count("e2fsck") - 1));
+        }
+    }
+
+    @Test
+    void errorsE2fsckRepairedAreLoggedWithWhatItSaidAndTheFilesystemIsMounted() throws IOException {
+        Path device = attach("pgdata");
+        signatures.put(device, filesystem("ext4"));
+        runner.answer("e2fsck", 1, device + " was not cleanly unmounted, check forced.\n"
+                + device + ": 12/65536 files (0.0% non-contiguous), 26728/262144 blocks\n");
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("pgdata", "ext4", root.resolve("pgdata"));
+
+            assertTrue(log.text().contains("was not cleanly unmounted, check forced."), log.text());
+            assertTrue(log.text().contains("repaired"), log.text());
+        }
+        assertTrue(host.isMounted(root.resolve("pgdata")));
+    }
+
+    @Test
+    void exitTwoAsksForARebootWhichConcernsOnlyAMountedRootFilesystemSoTheVolumeIsMounted() throws IOException {
+        for (int code : List.of(2, 3)) {
+            String volume = "v" + code;
+            signatures.put(attach(volume), filesystem("ext4"));
+            runner.answer("e2fsck", code, "FILE SYSTEM WAS MODIFIED");
+
+            host.mount(volume, "ext4", root.resolve(volume));
+
+            assertTrue(host.isMounted(root.resolve(volume)), "exit " + code);
+        }
+    }
+
+    @Test
+    void errorsE2fsckLeavesToAPersonAreRefusedWithTheCommandToRunAndNothingIsMounted() throws IOException {
+        Path device = attach("pgdata");
+        signatures.put(device, filesystem("ext4"));
+        Path target = root.resolve("pgdata");
+        runner.answer("e2fsck", 4, device + ": Root inode is not a directory.\n\n\n" + device
+                + ": UNEXPECTED INCONSISTENCY; RUN fsck MANUALLY.\n\t(i.e., without -a or -p options)\n");
+
+        FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
+                () -> host.mount("pgdata", "ext4", target));
+
+        String message = e.getMessage();
+        assertTrue(message.startsWith("mounting volume pgdata (" + device + ") at " + target
+                + ": its ext4 filesystem has errors that e2fsck -p cannot fix safely (e2fsck -p " + device + " exited 4: "), message);
+        assertTrue(message.contains("Root inode is not a directory."), message);
+        assertTrue(message.contains("left the filesystem untouched; it was not mounted."), message);
+        assertTrue(message.contains("on this droplet, with the volume attached and nothing else using it, run: e2fsck -f "
+                + deviceDir.resolve("scsi-0DO_Volume_pgdata")), message);
+        assertTrue(message.endsWith("then mount it again"), message);
+        assertEquals(List.of("blkid", "e2fsck"), runner.programs(), "no mount, no second try, no other repair");
+        assertFalse(host.isMounted(target));
+    }
+
+    @Test
+    void anyExitCodeOfFourOrMoreIsRefused() throws IOException {
+        for (int code : List.of(5, 8, 12, 16, 32, 128)) {
+            String volume = "v" + code;
+            signatures.put(attach(volume), filesystem("ext4"));
+            runner.answer("e2fsck", code, "e2fsck: something");
+
+            assertThrows(FilesystemCheckFailedException.class, () -> host.mount(volume, "ext4", root.resolve(volume)),
+                    "exit " + code);
+
+            assertFalse(host.isMounted(root.resolve(volume)), "exit " + code);
+        }
+        assertEquals(0, runner.count("mount"));
+    }
+
+    @Test
+    void aCheckThatCannotRunSaysSoNotThatTheFilesystemHasErrors() throws IOException {
+        Path device = attach("pgdata");
+        signatures.put(device, filesystem("ext4"));
+        runner.answer("e2fsck", 8, "e2fsck: Device or resource busy while trying to open " + device
+                + "\nFilesystem mounted or opened exclusively by another program?\n");
+
+        FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
+                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+
+        assertTrue(e.getMessage().contains(": e2fsck -p could not check its ext4 filesystem (e2fsck -p " + device
+                + " exited 8: e2fsck: Device or resource busy"), e.getMessage());
+        assertFalse(e.getMessage().contains("has errors"), e.getMessage());
+        assertTrue(e.getMessage().contains("it was not mounted"), e.getMessage());
+        assertEquals(0, runner.count("mount"));
+    }
+
+    @Test
+    void aCheckThatRunsPastItsTimeoutIsRefusedAndNothingIsMounted() throws IOException {
+        Path device = attach("pgdata");
+        signatures.put(device, filesystem("ext4"));
+        runner.answer("e2fsck", command -> {
+            throw new HostException(String.join(" ", command) + " did not finish within 10m and was killed; its output so far: (nothing)");
+        });
+
+        FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
+                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+
+        assertTrue(e.getMessage().contains("e2fsck -p " + device + " did not finish within 10m and was killed"), e.getMessage());
+        assertTrue(e.getMessage().contains("it was not mounted"), e.getMessage());
+        assertEquals(0, runner.count("mount"));
+    }
+
+    @Test
+    void xfsIsMountedWithoutACheckAsItReplaysItsLogWhenMounted() throws IOException {
+        Path device = attach("logs");
+        signatures.put(device, filesystem("xfs"));
+
+        host.mount("logs", "xfs", root.resolve("logs"));
+
+        assertEquals(List.of("blkid", "mount"), runner.programs());
+    }
+
+    @Test
+    void aFilesystemJustMadeHereIsNotChecked() throws IOException {
+        attach("pgdata");
+
+        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+
+        assertEquals(List.of("blkid", "mkfs.ext4", "blkid", "mount"), runner.programs());
+    }
+
+    @Test
+    void aDeviceTheKernelHasMountedElsewhereIsNotCheckedAsE2fsckMustNotRunOnAMountedFilesystem() throws IOException {
+        Path device = attach("pgdata");
+        signatures.put(device, filesystem("ext4"));
+        mountedByHand("ext4", device.toString(), dir.resolve("by-hand"));
+
+        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+
+        assertEquals(List.of("blkid", "mount"), runner.programs());
+        assertTrue(host.isMounted(root.resolve("pgdata")));
+    }
+
+    @Test
+    void aLongRepairIsLoggedShortened() {
+        String many = String.join("\n", java.util.stream.IntStream.rangeClosed(1, 500)
+                .mapToObj(i -> "Inode " + i + " extent tree (at level 1) could be shorter.  IGNORED.").toList());
+
+        String logged = BlockDeviceHost.shortened(many);
+
+        assertTrue(logged.startsWith("Inode 1 extent tree"), logged);
+        assertTrue(logged.endsWith("[480 more lines]"), logged);
+        assertEquals(21, logged.lines().count());
     }
 
     @Test
@@ -418,6 +598,157 @@ class BlockDeviceHostTest {
     @Test
     void theBackingIsCalledBlock() {
         assertEquals("block", host.kind());
+    }
+
+    /**
+     * The check on real devices: loop devices, the real e2fsck, mount and the host's mount table. Needs
+     * root, loop devices and e2fsprogs' tools; without them each test is SKIPPED loudly.
+     */
+    @Nested
+    class OnLoopDevices {
+
+        private static final long SIZE = 64L * 1024 * 1024;
+        private static final String[] TOOLS = {"losetup", "blkid", "mkfs.ext4", "e2fsck", "debugfs", "tune2fs",
+                "dumpe2fs", "xfs_io", "mount", "umount", "sync"};
+
+        private LoopDevices loops;
+        private FakeCommandRunner real;
+        private BlockDeviceHost realHost;
+
+        @BeforeEach
+        void loopDevices(TestInfo test) {
+            loops = LoopDevices.forTest("BlockDeviceHostTest." + test.getTestMethod().orElseThrow().getName(), TOOLS)
+                    .unmountUnderOnClose(dir);
+            real = FakeCommandRunner.recording(new ProcessRunner());
+            realHost = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), real, BlockDeviceHost.DEFAULT_MOUNT_TABLE,
+                    List.of(), Duration.ofMillis(20));
+        }
+
+        @AfterEach
+        void release() throws IOException {
+            if (loops != null) {
+                loops.close();
+            }
+            try (var links = Files.newDirectoryStream(deviceDir)) {
+                for (Path link : links) {
+                    Files.delete(link); // links to /dev/loopN, which the temporary folder's clean-up warns about
+                }
+            }
+        }
+
+        @Test
+        void anExt4LeftDirtyByADiskThatWentAwayWhileMountedIsPreenedBeforeItIsMountedAndKeepsItsData() throws IOException {
+            Path device = ext4Volume("pgdata");
+            Path elsewhere = Files.createDirectories(dir.resolve("other-droplet"));
+            loops.run("mount", device.toString(), elsewhere.toString());
+            Files.writeString(elsewhere.resolve("hello.txt"), "written on the other droplet");
+            Path rows = Files.createDirectories(elsewhere.resolve("rows"));
+            for (int i = 0; i < 200; i++) {
+                Files.writeString(rows.resolve("row-" + i), "row " + i);
+            }
+            loops.run("sync", "-f", elsewhere.toString());
+            // What a forced takeover leaves: DigitalOcean detached the disk while that droplet's kernel had
+            // it mounted. xfs_io's shutdown without -f "simulates a disk failure or crash" (xfs_io(8)): no
+            // further I/O reaches the device and the journal is not flushed, so the superblock keeps
+            // needs_recovery, as it was on the disk when the disk went away (ext4 implements the same
+            // ioctl). The unmount that follows writes nothing either.
+            loops.run("xfs_io", "-x", "-c", "shutdown", elsewhere.toString());
+            loops.run("umount", elsewhere.toString());
+            assertTrue(superblock(device).contains("needs_recovery"), "the set-up left a journal to recover");
+            Path target = root.resolve("pgdata");
+
+            realHost.mount("pgdata", "ext4", target);
+
+            assertEquals(List.of("blkid", "e2fsck", "mount"), real.programs());
+            FakeCommandRunner.Call check = real.calls().get(1);
+            assertTrue(check.result().exitCode() <= 1, check.result().failure());
+            assertTrue(check.result().output().contains("recovering journal"), check.result().output());
+            assertEquals("written on the other droplet", Files.readString(target.resolve("hello.txt")));
+            for (int i = 0; i < 200; i++) {
+                assertEquals("row " + i, Files.readString(target.resolve("rows/row-" + i)));
+            }
+            System.err.println("e2fsck -p of the volume left dirty exited " + check.result().exitCode() + " in "
+                    + check.took().toMillis() + " ms");
+            realHost.unmount(target);
+            assertFalse(realHost.isMounted(target));
+        }
+
+        @Test
+        void anExt4WithErrorsE2fsckMayNotFixIsRefusedAndNotMountedAndOnlyItsSuperblockChanges() throws Exception {
+            Path device = ext4Volume("pgdata");
+            Path elsewhere = Files.createDirectories(dir.resolve("other-droplet"));
+            loops.run("mount", device.toString(), elsewhere.toString());
+            Files.writeString(elsewhere.resolve("hello.txt"), "precious");
+            loops.run("umount", elsewhere.toString());
+            // A crash that destroyed the root folder's inode (debugfs clri zeroes it), on a filesystem marked
+            // as having errors, as the kernel marks one when it meets a corrupt inode (tune2fs -E force_fsck
+            // sets that mark, tune2fs(8)). Repairing it means re-creating the root folder and reconnecting
+            // what was in it to lost+found, which e2fsck -p leaves to a person.
+            loops.run("debugfs", "-w", "-R", "clri <2>", device.toString());
+            loops.run("tune2fs", "-E", "force_fsck", device.toString());
+            Path before = dir.resolve("before.img");
+            try (InputStream bytes = Files.newInputStream(device)) {
+                Files.copy(bytes, before); // the bytes: Files.copy(device, ...) would make a device node
+            }
+            Path target = root.resolve("pgdata");
+
+            FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
+                    () -> realHost.mount("pgdata", "ext4", target));
+
+            FakeCommandRunner.Call check = real.calls().get(1);
+            assertEquals(List.of("e2fsck", "-p", device.toString()), check.command());
+            assertEquals(4, check.result().exitCode(), check.result().failure());
+            assertEquals(List.of("blkid", "e2fsck"), real.programs(), "nothing mounted, nothing else run");
+            assertFalse(realHost.isMounted(target));
+            assertTrue(e.getMessage().startsWith("mounting volume pgdata (" + device + ") at " + target
+                    + ": its ext4 filesystem has errors that e2fsck -p cannot fix safely"), e.getMessage());
+            assertTrue(e.getMessage().contains("Root inode is not a directory"), e.getMessage());
+            assertTrue(e.getMessage().contains("run: e2fsck -f " + deviceDir.resolve("scsi-0DO_Volume_pgdata")), e.getMessage());
+            // e2fsck -p, stopping, writes the primary superblock (bytes 1024 to 2047): the time of the write,
+            // the kilobytes written and the checksum, keeping the mark that errors remain. Nothing else.
+            List<Long> changed = differingOffsets(before, device);
+            assertTrue(changed.stream().allMatch(offset -> offset >= 1024 && offset < 2048),
+                    "bytes changed outside the primary superblock, at " + changed);
+            assertTrue(superblock(device).contains("with errors"), superblock(device));
+            System.err.println("e2fsck -p of the damaged volume took " + check.took().toMillis() + " ms; it changed "
+                    + changed.size() + " bytes of its superblock");
+        }
+
+        /** A blank loop device behind the volume's link, formatted as mkfs.ext4 does for the plugin. */
+        private Path ext4Volume(String volume) throws IOException {
+            Path device = loops.blank(dir, volume + ".img", SIZE);
+            Files.createSymbolicLink(deviceDir.resolve("scsi-0DO_Volume_" + volume), device);
+            loops.run("mkfs.ext4", "-q", "-E", "nodiscard", device.toString());
+            return device;
+        }
+
+        private String superblock(Path device) {
+            return loops.run("dumpe2fs", "-h", device.toString()).output();
+        }
+
+        /** The offsets at which the bytes of the two files differ. */
+        private static List<Long> differingOffsets(Path a, Path b) throws IOException {
+            List<Long> offsets = new ArrayList<>();
+            byte[] x = new byte[1 << 20];
+            byte[] y = new byte[1 << 20];
+            try (InputStream one = Files.newInputStream(a); InputStream two = Files.newInputStream(b)) {
+                for (long at = 0; ; at += x.length) {
+                    int n = one.readNBytes(x, 0, x.length);
+                    int m = two.readNBytes(y, 0, y.length);
+                    if (n != m) {
+                        offsets.add(at + Math.min(n, m));
+                    }
+                    for (int i = 0; i < Math.min(n, m); i++) {
+                        if (x[i] != y[i]) {
+                            offsets.add(at + i);
+                        }
+                    }
+                    if (n < x.length || m < y.length) {
+                        return offsets;
+                    }
+                }
+            }
+        }
     }
 
     // --- the simulated node ---

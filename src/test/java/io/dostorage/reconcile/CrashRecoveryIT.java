@@ -52,7 +52,7 @@ class CrashRecoveryIT {
     @BeforeEach
     void setUp(TestInfo test) {
         cloud = LoopDeviceCloud.start(getClass().getSimpleName() + "." + test.getDisplayName(), folder,
-                Duration.ofMillis(50), "losetup", "blkid", "mkfs.ext4", "mount", "umount");
+                Duration.ofMillis(50), "losetup", "blkid", "mkfs.ext4", "e2fsck", "mount", "umount");
         emulator = cloud.emulator();
         emulator.addDroplet(DROPLET, REGION, folder.resolve("devices"));
         env = new HashMap<>(PluginProcess.environment(folder));

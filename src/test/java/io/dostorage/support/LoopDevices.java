@@ -196,9 +196,10 @@ public final class LoopDevices implements AutoCloseable {
 
     private static String installHint(String tool) {
         return switch (tool) {
-            case "mkfs.xfs" -> "apt-get install xfsprogs";
+            case "mkfs.xfs", "xfs_io" -> "apt-get install xfsprogs";
             case "sfdisk" -> "apt-get install fdisk";
-            case "mkfs.ext4" -> "apt-get install e2fsprogs";
+            case "mkfs.ext4", "e2fsck", "debugfs", "tune2fs", "dumpe2fs" -> "apt-get install e2fsprogs";
+            case "sync" -> "apt-get install coreutils";
             default -> "apt-get install util-linux";
         };
     }

@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The volume lifecycle on real block devices: the emulator backs each DigitalOcean volume with a
  * sparse file on a loop device and links it into the attached droplet's device folder, as DO's udev
- * rules do; the nodes run the real {@link BlockDeviceHost} with the real blkid, mkfs and mount.
+ * rules do; the nodes run the real {@link BlockDeviceHost} with the real blkid, mkfs, e2fsck and mount.
  * Needs root and loop devices; without them every test here is SKIPPED loudly.
  */
 @QuarkusTest
@@ -65,7 +65,7 @@ class BlockDeviceLifecycleTest {
     @BeforeEach
     void setUp(TestInfo test) {
         cloud = LoopDeviceCloud.start(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName(),
-                folder, Duration.ofMillis(20), "losetup", "blkid", "mkfs.ext4", "mkfs.xfs", "mount", "umount");
+                folder, Duration.ofMillis(20), "losetup", "blkid", "mkfs.ext4", "e2fsck", "mkfs.xfs", "mount", "umount");
         emulator = cloud.emulator();
         loops = cloud.loops();
         emulator.addDroplet(NODE_A, REGION, folder.resolve("dev-a"));
