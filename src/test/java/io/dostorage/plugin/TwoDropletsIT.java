@@ -3,6 +3,7 @@ package io.dostorage.plugin;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dostorage.emulator.DoEmulator;
 import io.dostorage.emulator.EmulatedVolume;
+import io.dostorage.support.BootIdFile;
 import io.dostorage.support.DockerClient;
 import io.dostorage.support.LoopDeviceCloud;
 import io.dostorage.support.PluginProcess;
@@ -21,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -217,7 +217,7 @@ class TwoDropletsIT {
         env.put("DEVICE_DIR", folder.resolve("devices-" + droplet).toString());
         env.put("ACTION_POLL_INITIAL", "20ms");
         env.put("ACTION_POLL_MAX", "100ms");
-        env.put("BOOT_ID_FILE", bootFile(node, false).toString());
+        env.put("BOOT_ID_FILE", BootIdFile.in(node).toString());
         env.putAll(settings);
         try {
             Files.createDirectories(node);
@@ -240,20 +240,7 @@ class TwoDropletsIT {
             Process umount = new ProcessBuilder("umount", point).inheritIO().start();
             assertEquals(0, umount.waitFor());
         }
-        bootFile(plugin.folder(), true);
-    }
-
-    private static Path bootFile(Path node, boolean anew) {
-        Path file = node.resolve("boot_id");
-        try {
-            Files.createDirectories(node);
-            if (anew || !Files.exists(file)) {
-                Files.writeString(file, UUID.randomUUID() + "\n");
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return file;
+        BootIdFile.reboot(plugin.folder());
     }
 
     private static Path mount(PluginProcess plugin, String name, String id, boolean create) throws IOException {

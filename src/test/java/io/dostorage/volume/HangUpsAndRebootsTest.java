@@ -3,6 +3,7 @@ package io.dostorage.volume;
 import io.dostorage.deadline.Deadline;
 import io.dostorage.emulator.DoEmulator;
 import io.dostorage.emulator.EmulatorSettings;
+import io.dostorage.support.BootIdFile;
 import io.dostorage.support.FakeVolumeHost;
 import io.dostorage.support.OpenApiContract;
 import io.dostorage.volume.TestNode.MovableClock;
@@ -12,14 +13,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -279,27 +277,14 @@ class HangUpsAndRebootsTest {
     private TestNode<FakeVolumeHost> node(long droplet, Map<String, String> settings) {
         Path state = folder.resolve("node-" + droplet);
         Map<String, String> all = new HashMap<>(settings);
-        all.put("dostorage.boot-id-file", bootFile(state, false).toString());
+        all.put("dostorage.boot-id-file", BootIdFile.in(state).toString());
         return TestNode.start(emulator, droplet, all, state, new FakeVolumeHost(), new MovableClock());
     }
 
     /** The node after a reboot: a new boot id, an empty mount table, the same state file. */
     private TestNode<FakeVolumeHost> reboot(TestNode<FakeVolumeHost> node) {
-        bootFile(node.stateFolder(), true);
+        BootIdFile.reboot(node.stateFolder());
         return node.restart(emulator, new FakeVolumeHost());
-    }
-
-    private static Path bootFile(Path state, boolean anew) {
-        Path file = state.resolve("boot_id");
-        try {
-            Files.createDirectories(state);
-            if (anew || !Files.exists(file)) {
-                Files.writeString(file, UUID.randomUUID() + "\n");
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return file;
     }
 
     private List<Long> attachments(String name) {
