@@ -160,6 +160,28 @@ class TwoDropletsIT {
     }
 
     @Test
+    void theUnmountGraceCountsFromTheLastUnmount() throws Exception {
+        PluginProcess a = start(A, Map.of("UNMOUNT_GRACE", "3s"));
+        Path onA = mount(a, "pgdata", "c1", true);
+        long firstUnmount;
+        try (DockerClient docker = a.connect()) {
+            assertEquals("", docker.post("VolumeDriver.Unmount", "{\"Name\":\"pgdata\",\"ID\":\"c1\"}").err());
+            firstUnmount = System.nanoTime();
+            Thread.sleep(1500);
+            assertEquals("", docker.post("VolumeDriver.Mount", "{\"Name\":\"pgdata\",\"ID\":\"c2\"}").err());
+            assertEquals("", docker.post("VolumeDriver.Unmount", "{\"Name\":\"pgdata\",\"ID\":\"c2\"}").err());
+        }
+        long lastUnmount = System.nanoTime();
+
+        Thread.sleep(Math.max(0, 3500 - (System.nanoTime() - firstUnmount) / 1_000_000));
+        assertEquals(1, mountsAt(onA), "still mounted a grace after the first Unmount");
+        assertEquals(List.of(A), attachments("pgdata"));
+        awaitAttachments("pgdata", List.of(), Duration.ofSeconds(15));
+        assertTrue(System.nanoTime() - lastUnmount >= Duration.ofSeconds(3).toNanos(), "released a grace after the last one");
+        assertEquals(0, mountsAt(onA));
+    }
+
+    @Test
     void aRemoveInsideTheGraceRunsToItsEndAndAKillRightAfterResurrectsNothing() throws Exception {
         PluginProcess a = start(A, Map.of("UNMOUNT_GRACE", "5s"));
         Path onA = mount(a, "pgdata", "c1", true);
