@@ -14,6 +14,7 @@ import io.dostorage.plugin.Messages.VolumeInfo;
 import io.dostorage.volume.InvalidRequestException;
 import io.dostorage.volume.Volume;
 import io.dostorage.volume.VolumeService;
+import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -21,6 +22,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Docker's volume plugin protocol: every endpoint is a POST with a JSON body, answered with JSON.
@@ -30,12 +32,22 @@ import java.util.List;
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
+@CustomDeserialization(StrictJson.class)
 class VolumeDriverResource {
 
     /** The endpoints this plugin serves, as listed in an unknown-endpoint error. */
     static final List<String> ENDPOINTS = List.of("/Plugin.Activate", "/VolumeDriver.Create", "/VolumeDriver.Remove",
             "/VolumeDriver.Mount", "/VolumeDriver.Unmount", "/VolumeDriver.Path", "/VolumeDriver.Get",
             "/VolumeDriver.List", "/VolumeDriver.Capabilities");
+
+    /** A valid body of each endpoint, as quoted in Errs about a body. */
+    private static final Map<String, String> EXAMPLES = Map.of(
+            "/VolumeDriver.Create", "{\"Name\": \"pgdata\", \"Opts\": {\"size\": \"10\"}}",
+            "/VolumeDriver.Remove", "{\"Name\": \"pgdata\"}",
+            "/VolumeDriver.Mount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}",
+            "/VolumeDriver.Unmount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}",
+            "/VolumeDriver.Path", "{\"Name\": \"pgdata\"}",
+            "/VolumeDriver.Get", "{\"Name\": \"pgdata\"}");
 
     private final VolumeService volumes;
 
@@ -60,7 +72,7 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Create")
     public ErrResponse create(CreateRequest request) {
-        require(request, "Create", "{\"Name\": \"pgdata\", \"Opts\": {\"size\": \"10\"}}");
+        require(request, "Create");
         volumes.create(request.name(), request.opts());
         return ErrResponse.OK;
     }
@@ -68,7 +80,7 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Remove")
     public ErrResponse remove(NameRequest request) {
-        require(request, "Remove", "{\"Name\": \"pgdata\"}");
+        require(request, "Remove");
         volumes.remove(request.name());
         return ErrResponse.OK;
     }
@@ -76,14 +88,14 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Mount")
     public MountResponse mount(MountRequest request) {
-        require(request, "Mount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}");
+        require(request, "Mount");
         return new MountResponse(volumes.mount(request.name(), request.id()).toString(), "");
     }
 
     @POST
     @Path("VolumeDriver.Unmount")
     public ErrResponse unmount(MountRequest request) {
-        require(request, "Unmount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}");
+        require(request, "Unmount");
         volumes.unmount(request.name(), request.id());
         return ErrResponse.OK;
     }
@@ -92,14 +104,14 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Path")
     public MountResponse path(NameRequest request) {
-        require(request, "Path", "{\"Name\": \"pgdata\"}");
+        require(request, "Path");
         return new MountResponse(volumes.path(request.name()).map(java.nio.file.Path::toString).orElse(""), "");
     }
 
     @POST
     @Path("VolumeDriver.Get")
     public GetResponse get(NameRequest request) {
-        require(request, "Get", "{\"Name\": \"pgdata\"}");
+        require(request, "Get");
         return new GetResponse(info(volumes.get(request.name()), true), "");
     }
 
@@ -114,10 +126,15 @@ class VolumeDriverResource {
                 withStatus ? volume.createdAt().toString() : null, withStatus ? volume.status() : null);
     }
 
-    private static void require(Object request, String endpoint, String example) {
+    /** A valid body for the endpoint at {@code path}, such as {@code {"Name": "pgdata"}}. */
+    static String example(String path) {
+        return EXAMPLES.getOrDefault(path, "{}");
+    }
+
+    private static void require(Object request, String endpoint) {
         if (request == null) {
-            throw new InvalidRequestException("missing request body: /VolumeDriver." + endpoint + " expects JSON such as "
-                    + example);
+            String path = "/VolumeDriver." + endpoint;
+            throw new InvalidRequestException("missing request body: " + path + " expects JSON such as " + example(path));
         }
     }
 }
