@@ -58,6 +58,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'fail "interrupted"' INT TERM
+trap 'fail "unexpected failure of: $BASH_COMMAND (line $LINENO)"' ERR
 
 # Sets LEFT to the seconds left of the run, or fails when none are.
 time_left() {
@@ -87,6 +88,10 @@ expect_no_err() {
 }
 
 count() { grep -c -- "$1" "$LOG" || true; }
+# The last "DigitalOcean emulator on <url>" of the log, or nothing.
+emulator_url() { { grep -o 'DigitalOcean emulator on [^ ]*' "$LOG" || true; } | tail -n 1; }
+# Quarkus' last "Live reload total time", or nothing.
+reload_time() { { grep -o 'Live reload total time: [0-9.]*s' "$LOG" || true; } | tail -n 1 | sed 's/.*: //'; }
 
 # <when>: some process still holds the kernel lock (POSIX, as the JDK takes it) on the state folder's lock
 # file, so a second plugin process would be refused. Only where /proc/locks exists (Linux).
@@ -114,7 +119,7 @@ until (cd "$WORK/repo" && curl -s --max-time 5 --unix-socket "$SOCK" -X POST htt
   sleep 0.5
 done
 TIMINGS+=("dev mode start (build included) to the socket answering: $(( $(now_ms) - T0_MS )) ms")
-EMULATOR=$(grep -o 'DigitalOcean emulator on [^ ]*' "$LOG" | tail -1)
+EMULATOR=$(emulator_url)
 [ -n "$EMULATOR" ] || fail "the log does not name the emulator's URL at start"
 say "socket answers; $EMULATOR"
 
@@ -152,11 +157,10 @@ for i in $(seq 1 "$RELOADS"); do
     || fail "edit $i did not make dev mode reload (no 'Live reload total time' line in the log)"
   [ "$(count 'DigitalOcean emulator on')" -gt "$starts_before" ] \
     || fail "after reload $i the log does not name the emulator's URL again"
-  [ "$(grep -o 'DigitalOcean emulator on [^ ]*' "$LOG" | tail -1)" = "$EMULATOR" ] \
-    || fail "after reload $i the emulator moved: $(grep -o 'DigitalOcean emulator on [^ ]*' "$LOG" | tail -1), was $EMULATOR"
+  [ "$(emulator_url)" = "$EMULATOR" ] || fail "after reload $i the emulator moved: $(emulator_url), was $EMULATOR"
   expect_state_folder_locked "after reload $i"
-  TIMINGS+=("reload $i: the Get that reloads answered in $took ms (Quarkus: live reload total time $(grep -o 'Live reload total time: [0-9.]*s' "$LOG" | tail -1 | sed 's/.*: //'))")
-  say "reload $i: Get answered in $took ms, devvol still mounted with its file; $(grep -o 'DigitalOcean emulator on [^ ]*' "$LOG" | tail -1)"
+  TIMINGS+=("reload $i: the Get that reloads answered in $took ms (Quarkus: live reload total time $(reload_time))")
+  say "reload $i: Get answered in $took ms, devvol still mounted with its file; $(emulator_url)"
 done
 
 call VolumeDriver.Unmount '{"Name":"devvol","ID":"c1"}'
