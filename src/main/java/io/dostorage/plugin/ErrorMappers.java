@@ -1,7 +1,7 @@
 package io.dostorage.plugin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.dostorage.plugin.Messages.ErrResponse;
 import io.dostorage.volume.InvalidRequestException;
@@ -15,8 +15,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
-
-import java.util.stream.Collectors;
 
 /**
  * Turns every failure into Docker's {@code {"Err": "<message>"}}, and logs it: this is the one
@@ -40,12 +38,23 @@ class ErrorMappers {
 
     @ServerExceptionMapper
     Response json(JsonProcessingException e, UriInfo uri) {
-        return badJson(e, uri);
+        return badBody(e, uri);
     }
 
     @ServerExceptionMapper
     Response mismatchedJson(MismatchedInputException e, UriInfo uri) {
-        return badJson(e, uri);
+        return badBody(e, uri);
+    }
+
+    /** A wire record Jackson cannot use is a bug here; Quarkus would answer it with an empty 500. */
+    @ServerExceptionMapper
+    Response definition(InvalidDefinitionException e, UriInfo uri) {
+        return unexpectedFailure(e, uri);
+    }
+
+    @ServerExceptionMapper
+    Response tooLarge(BodyTooLargeException e, UriInfo uri) {
+        return badBody(e, uri);
     }
 
     @ServerExceptionMapper
@@ -62,9 +71,8 @@ class ErrorMappers {
 
     @ServerExceptionMapper
     Response web(WebApplicationException e, UriInfo uri) {
-        Throwable cause = e.getCause();
-        if (cause instanceof JsonProcessingException json) {
-            return badJson(json, uri);
+        if (e.getCause() instanceof JsonProcessingException || e.getCause() instanceof BodyTooLargeException) {
+            return badBody(e.getCause(), uri);
         }
         LOG.infof("%s refused: %s", uri.getPath(), e.getMessage());
         return err(Response.Status.fromStatusCode(e.getResponse().getStatus()), uri.getPath() + ": " + e.getMessage());
@@ -72,20 +80,34 @@ class ErrorMappers {
 
     @ServerExceptionMapper
     Response unexpected(RuntimeException e, UriInfo uri) {
-        LOG.errorf(e, "%s failed unexpectedly", uri.getPath());
-        return err(Response.Status.INTERNAL_SERVER_ERROR, "internal error in dostorage: " + e);
+        return unexpectedFailure(e, uri);
     }
 
-    private static Response badJson(JsonProcessingException e, UriInfo uri) {
-        String problem = e.getOriginalMessage();
-        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-            problem = "at " + mapping.getPath().stream()
-                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-                    .collect(Collectors.joining(".")) + ": " + problem;
+    /** A bug: the Err says so in plain words, the log has the exception with its stack. */
+    private static Response unexpectedFailure(Throwable e, UriInfo uri) {
+        LOG.errorf(e, "%s failed unexpectedly", uri.getPath());
+        return err(Response.Status.INTERNAL_SERVER_ERROR, "internal error in dostorage while serving " + uri.getPath()
+                + "; the plugin's log has the details (search it for \"" + uri.getPath() + " failed unexpectedly\")");
+    }
+
+    /** A body that could not be read: too large, not JSON, or not the JSON this endpoint takes. */
+    private static Response badBody(Throwable e, UriInfo uri) {
+        String path = uri.getPath();
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BodyTooLargeException tooLarge) {
+                String message = BodyLimit.message(path, tooLarge.getMessage());
+                LOG.infof("%s refused: %s", path, message);
+                return err(Response.Status.REQUEST_ENTITY_TOO_LARGE, message);
+            }
         }
-        LOG.infof("%s refused: body is not valid: %s", uri.getPath(), problem);
-        return err(Response.Status.BAD_REQUEST, "request body of " + uri.getPath() + " is not valid JSON for this endpoint: "
-                + problem);
+        if (!(e instanceof JsonProcessingException json) || e instanceof InvalidDefinitionException) {
+            return unexpectedFailure(e, uri);
+        }
+        String message = "request body of " + path + " " + JsonProblem.describe(json) + "; " + path
+                + " expects JSON such as " + VolumeDriverResource.example(path);
+        // Jackson's own words name Java types and its features: for the log, not for the user.
+        LOG.infof("%s refused: %s (%s)", path, message, json.getOriginalMessage());
+        return err(Response.Status.BAD_REQUEST, message);
     }
 
     private static Response err(Response.Status status, String message) {

@@ -15,6 +15,7 @@ import io.dostorage.deadline.Deadline;
 import io.dostorage.volume.InvalidRequestException;
 import io.dostorage.volume.Volume;
 import io.dostorage.volume.VolumeService;
+import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -27,6 +28,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Docker's volume plugin protocol: every endpoint is a POST with a JSON body, answered with JSON.
@@ -41,6 +43,7 @@ import java.util.List;
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
+@CustomDeserialization(StrictJson.class)
 class VolumeDriverResource {
 
     /** The endpoints this plugin serves, as listed in an unknown-endpoint error. */
@@ -51,6 +54,15 @@ class VolumeDriverResource {
     private static final Logger LOG = Logger.getLogger(VolumeDriverResource.class);
     static final String HUNG_UP = "dockerd closed the connection, so nobody waits for this call any more (dockerd gives a "
             + "managed plugin's calls only the --timeout it was enabled with: 30 s after a plain docker plugin enable)";
+
+    /** A valid body of each endpoint, as quoted in Errs about a body. */
+    private static final Map<String, String> EXAMPLES = Map.of(
+            "/VolumeDriver.Create", "{\"Name\": \"pgdata\", \"Opts\": {\"size\": \"10\"}}",
+            "/VolumeDriver.Remove", "{\"Name\": \"pgdata\"}",
+            "/VolumeDriver.Mount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}",
+            "/VolumeDriver.Unmount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}",
+            "/VolumeDriver.Path", "{\"Name\": \"pgdata\"}",
+            "/VolumeDriver.Get", "{\"Name\": \"pgdata\"}");
 
     private final VolumeService volumes;
 
@@ -75,7 +87,7 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Create")
     public ErrResponse create(CreateRequest request, @Context HttpServerRequest http) {
-        require(request, "Create", "{\"Name\": \"pgdata\", \"Opts\": {\"size\": \"10\"}}");
+        require(request, "Create");
         volumes.create(request.name(), request.opts(), deadline(http, VolumeService.MOUNT_DEADLINE));
         return ErrResponse.OK;
     }
@@ -83,7 +95,7 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Remove")
     public ErrResponse remove(NameRequest request, @Context HttpServerRequest http) {
-        require(request, "Remove", "{\"Name\": \"pgdata\"}");
+        require(request, "Remove");
         volumes.remove(request.name(), deadline(http, VolumeService.CALL_DEADLINE));
         return ErrResponse.OK;
     }
@@ -91,7 +103,7 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Mount")
     public MountResponse mount(MountRequest request, @Context HttpServerRequest http) {
-        require(request, "Mount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}");
+        require(request, "Mount");
         Deadline deadline = deadline(http, VolumeService.MOUNT_DEADLINE);
         java.nio.file.Path folder = volumes.mount(request.name(), request.id(), deadline);
         if (deadline.isCancelled()) {
@@ -106,7 +118,7 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Unmount")
     public ErrResponse unmount(MountRequest request, @Context HttpServerRequest http) {
-        require(request, "Unmount", "{\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}");
+        require(request, "Unmount");
         volumes.unmount(request.name(), request.id(), deadline(http, VolumeService.CALL_DEADLINE));
         return ErrResponse.OK;
     }
@@ -115,14 +127,14 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Path")
     public MountResponse path(NameRequest request) {
-        require(request, "Path", "{\"Name\": \"pgdata\"}");
+        require(request, "Path");
         return new MountResponse(volumes.path(request.name()).map(java.nio.file.Path::toString).orElse(""), "");
     }
 
     @POST
     @Path("VolumeDriver.Get")
     public GetResponse get(NameRequest request) {
-        require(request, "Get", "{\"Name\": \"pgdata\"}");
+        require(request, "Get");
         return new GetResponse(info(volumes.get(request.name()), true), "");
     }
 
@@ -148,10 +160,15 @@ class VolumeDriverResource {
         return deadline;
     }
 
-    private static void require(Object request, String endpoint, String example) {
+    /** A valid body for the endpoint at {@code path}, such as {@code {"Name": "pgdata"}}. */
+    static String example(String path) {
+        return EXAMPLES.getOrDefault(path, "{}");
+    }
+
+    private static void require(Object request, String endpoint) {
         if (request == null) {
-            throw new InvalidRequestException("missing request body: /VolumeDriver." + endpoint + " expects JSON such as "
-                    + example);
+            String path = "/VolumeDriver." + endpoint;
+            throw new InvalidRequestException("missing request body: " + path + " expects JSON such as " + example(path));
         }
     }
 }

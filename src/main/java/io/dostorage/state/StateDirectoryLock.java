@@ -2,9 +2,11 @@ package io.dostorage.state;
 
 import io.dostorage.config.PluginConfig;
 import io.quarkus.flyway.FlywayConfigurationCustomizer;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,11 +25,23 @@ import java.nio.file.StandardOpenOption;
  * would silently steal the socket of a running one, and two processes would share one database.
  * An exclusive lock on {@code <STATE_DIR>/lock} prevents both: the second process fails to start.
  * It runs as a Flyway customizer because that is the earliest hook before the database is opened
- * (a {@code StartupEvent} observer runs after the migration). The lock is held until the process
- * ends; the kernel releases it even after {@code kill -9}, so a crash leaves nothing to clean.
+ * (a {@code StartupEvent} observer runs after the migration).
+ *
+ * <p>The lock guards against another <em>process</em> only. It is released when the application
+ * shuts down, because dev mode's live reload shuts the old application down and starts a new one
+ * in the same JVM, on the same folder. After {@code kill -9} the kernel releases it, so a crash
+ * leaves nothing to clean.
+ *
+ * <p>On Linux the JDK takes POSIX record locks (fcntl), which belong to the process, not to a
+ * descriptor, and which the kernel drops as soon as the process closes <em>any</em> descriptor of
+ * the file. So while this JVM holds the lock, no descriptor of the file may be closed except the one
+ * that holds it; in particular, a second lock attempt from this JVM must not read the file and close
+ * it, as that would silently unlock the folder for other processes.
  */
 @Singleton
 class StateDirectoryLock implements FlywayConfigurationCustomizer {
+
+    private static final Logger LOG = Logger.getLogger(StateDirectoryLock.class);
 
     private final Path stateDir;
     private FileChannel channel;
@@ -47,37 +61,64 @@ class StateDirectoryLock implements FlywayConfigurationCustomizer {
         acquire();
     }
 
-    /** Null when another process, or another lock in this process, holds the file. */
-    private static FileLock tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null;
-        }
-    }
-
     synchronized void acquire() {
-        if (lock != null) {
+        if (channel != null) {
             return;
         }
         Path lockFile = stateDir.resolve("lock");
         try {
             Files.createDirectories(stateDir);
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            FileChannel opened = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            lock = tryLock(channel);
-            if (lock == null) {
+            FileLock taken;
+            try {
+                taken = opened.tryLock();
+            } catch (OverlappingFileLockException e) {
+                // The JDK tracks its locks per JVM: an earlier application in this JVM still holds one (dev
+                // mode or tests, where an application that did not shut down is still referenced). This JVM
+                // is one process, so that is no second process; the kernel lock stays with the process as
+                // long as no descriptor of the file is closed, hence this one is kept open, not closed.
+                LOG.warnf("state folder %s is still locked by an earlier start of dostorage in this process (pid %d) "
+                        + "that was not shut down; starting anyway, as the lock only keeps other processes out. Restart "
+                        + "the process to be sure that the folder is locked against other processes again", stateDir,
+                        ProcessHandle.current().pid());
+                channel = opened;
+                return;
+            }
+            if (taken == null) {
+                // Another process holds the lock; this process holds none on the file, so closing is harmless.
                 String holder = Files.readString(lockFile, StandardCharsets.UTF_8).trim();
-                channel.close();
+                opened.close();
                 throw new StateException("state folder " + stateDir + " is in use by another dostorage process"
                         + (holder.isEmpty() ? "" : " (pid " + holder + ")")
                         + "; only one plugin process may run per state folder");
             }
+            channel = opened;
+            lock = taken;
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)), 0);
             channel.force(false);
         } catch (IOException e) {
             throw new StateException("locking state folder " + stateDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** At shutdown, including the shutdown of the old application in a dev-mode live reload. */
+    @PreDestroy
+    synchronized void release() {
+        if (channel == null) {
+            return;
+        }
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            channel.close();
+        } catch (IOException e) {
+            LOG.warnf("releasing the lock of state folder %s: %s", stateDir, e.getMessage());
+        } finally {
+            channel = null;
+            lock = null;
         }
     }
 }

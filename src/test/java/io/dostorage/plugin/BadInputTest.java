@@ -1,24 +1,36 @@
 package io.dostorage.plugin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dostorage.volume.Volume;
 import io.dostorage.volume.VolumeService;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * Every kind of bad request gets a clear {@code Err} that says what is wrong and what is allowed,
@@ -28,11 +40,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTest
 class BadInputTest {
 
+    private static final String CREATE_BODY = "request body of /VolumeDriver.Create ";
+    private static final String CREATE_EXAMPLE = "; /VolumeDriver.Create expects JSON such as {\"Name\": \"pgdata\", "
+            + "\"Opts\": {\"size\": \"10\"}}";
+    private static final String NAME_TYPE = "Name must be a string, such as \"pgdata\"";
+    private static final String OPTS_TYPE = "Opts must be an object of strings, such as {\"size\": \"10\"}";
+    /** What Jackson's and Java's own messages contain, and an Err must not: type names, tokens, features. */
+    private static final Pattern INTERNALS = Pattern.compile("java\\.|com\\.fasterxml|jackson|JsonToken|Feature|`|\\$");
     private static final String NAME_RULE = "; a volume name is 1 to 64 lowercase letters, digits and '-', starting "
             + "with a letter (DigitalOcean's rule for volume names)";
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Inject
     VolumeService volumes;
+
+    @TestHTTPResource("VolumeDriver.Create")
+    URI create;
 
     @BeforeEach
     void aVolumeInUse() {
@@ -43,10 +67,29 @@ class BadInputTest {
     static Stream<Arguments> badRequests() {
         String name65 = "a".repeat(65);
         return Stream.of(
-                row("VolumeDriver.Create", "{\"Name\": ", 400, "request body of /VolumeDriver.Create is not valid JSON for this endpoint: "),
-                row("VolumeDriver.Create", "not json", 400, "request body of /VolumeDriver.Create is not valid JSON for this endpoint: Unrecognized token 'not'"),
-                row("VolumeDriver.Create", "[\"pg\"]", 400, "request body of /VolumeDriver.Create is not valid JSON for this endpoint: "),
-                row("VolumeDriver.Create", "{\"Name\":\"pg\",\"Opts\":\"size=1\"}", 400, "request body of /VolumeDriver.Create is not valid JSON for this endpoint: at Opts: "),
+                row("VolumeDriver.Create", "{\"Name\": ", 400, CREATE_BODY + "is not valid JSON: it ends before the JSON is complete" + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "not json", 400, CREATE_BODY + "is not valid JSON (at line 1, column 1)" + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\"} x", 400, CREATE_BODY + "is not valid JSON (at line 1, column 15)" + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\"} {}", 400, CREATE_BODY + "is not valid: something follows the JSON object" + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "[\"pg\"]", 400, CREATE_BODY + "must be a JSON object, not an array" + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "\"pg\"", 400, CREATE_BODY + "must be a JSON object, not a string" + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "12", 400, CREATE_BODY + "must be a JSON object, not a number" + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":true}", 400, CREATE_BODY + "is not valid: Name is a boolean (true), and " + NAME_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":12}", 400, CREATE_BODY + "is not valid: Name is a number (12), and " + NAME_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":1.5}", 400, CREATE_BODY + "is not valid: Name is a number (1.5), and " + NAME_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":[\"pg\"]}", 400, CREATE_BODY + "is not valid: Name is an array, and " + NAME_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":{\"n\":\"pg\"}}", 400, CREATE_BODY + "is not valid: Name is an object, and " + NAME_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\",\"Name\":\"pg2\"}", 400, CREATE_BODY + "is not valid: \"Name\" is given twice" + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\",\"Opts\":\"size=1\"}", 400, CREATE_BODY + "is not valid: Opts is a string, and " + OPTS_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\",\"Opts\":[\"size=1\"]}", 400, CREATE_BODY + "is not valid: Opts is an array, and " + OPTS_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\",\"Opts\":{\"size\":10}}", 400, CREATE_BODY + "is not valid: Opts.size is a number (10), and " + OPTS_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\",\"Opts\":{\"size\":2.5}}", 400, CREATE_BODY + "is not valid: Opts.size is a number (2.5), and " + OPTS_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\",\"Opts\":{\"subpath\":true}}", 400, CREATE_BODY + "is not valid: Opts.subpath is a boolean (true), and " + OPTS_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\",\"Opts\":{\"size\":{\"gib\":\"1\"}}}", 400, CREATE_BODY + "is not valid: Opts.size is an object, and " + OPTS_TYPE + CREATE_EXAMPLE),
+                row("VolumeDriver.Create", "{\"Name\":\"pg\",\"Opts\":{\"size\":\"1\",\"size\":\"2\"}}", 400, CREATE_BODY + "is not valid: \"size\" is given twice in Opts" + CREATE_EXAMPLE),
+                row("VolumeDriver.Mount", "{\"Name\":\"existing\",\"ID\":5}", 400, "request body of /VolumeDriver.Mount is not valid: ID is a number (5), and ID must be a string, the ID of the caller as dockerd sends it; /VolumeDriver.Mount expects JSON such as {\"Name\": \"pgdata\", \"ID\": \"<caller id>\"}"),
+                row("VolumeDriver.Get", "{\"Name\":\"existing\",\"Name\":\"nothere\"}", 400, "request body of /VolumeDriver.Get is not valid: \"Name\" is given twice; /VolumeDriver.Get expects JSON such as {\"Name\": \"pgdata\"}"),
+                row("VolumeDriver.Remove", "{\"Name\":false}", 400, "request body of /VolumeDriver.Remove is not valid: Name is a boolean (false), and " + NAME_TYPE + "; /VolumeDriver.Remove expects JSON such as {\"Name\": \"pgdata\"}"),
                 row("VolumeDriver.Create", "", 200, "missing request body: /VolumeDriver.Create expects JSON such as {\"Name\": \"pgdata\""),
                 row("VolumeDriver.Create", "{}", 200, "missing volume name: " + NAME_RULE.substring(2)),
                 row("VolumeDriver.Create", "{\"Opts\":{\"size\":\"1\"}}", 200, "missing volume name: " + NAME_RULE.substring(2)),
@@ -81,10 +124,40 @@ class BadInputTest {
     void getsAClearErrAndChangesNothing(String endpoint, String body, int status, String err) throws IOException {
         Snapshot before = snapshot();
 
-        given().body(body).post("/" + endpoint)
-                .then().statusCode(status).body("Err", startsWith(err));
+        String answer = given().body(body).post("/" + endpoint)
+                .then().statusCode(status).body("Err", startsWith(err)).extract().path("Err");
+
+        assertFalse(INTERNALS.matcher(answer).find(), answer);
+        assertEquals(before, snapshot());
+    }
+
+    /** Docker's bodies are a few hundred bytes; one just under the limit is read and judged as any other. */
+    @Test
+    void aBodyOverTheLimitGets413WithAnErrAndChangesNothing() throws Exception {
+        Snapshot before = snapshot();
+        String tooLarge = "request body of /VolumeDriver.Create is too large (";
+        String limit = "): this plugin accepts at most 65536 bytes (64 KiB); Docker's requests are a few hundred bytes, "
+                + "such as {\"Name\": \"pgdata\", \"Opts\": {\"size\": \"10\"}}";
+
+        given().body(createWithDescription(70_000)).post("/VolumeDriver.Create")
+                .then().statusCode(413).body("Err", equalTo(tooLarge + (70_000 + 44) + " bytes" + limit));
+        // Without a length (chunked), as REST Assured cannot send it.
+        byte[] chunked = createWithDescription(200_000).getBytes(StandardCharsets.UTF_8);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> answer = client.send(HttpRequest.newBuilder(create)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(chunked))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, answer.statusCode(), answer.body());
+        assertEquals(tooLarge + "more than 65536 bytes" + limit, JSON.readTree(answer.body()).get("Err").asText());
+        given().body(createWithDescription(60_000)).post("/VolumeDriver.Create")
+                .then().statusCode(200).body("Err", startsWith("invalid option description="));
 
         assertEquals(before, snapshot());
+    }
+
+    /** {@code {"Name": "big", "Opts": {"description": "xx...x"}}}: 44 bytes plus the description. */
+    private static String createWithDescription(int length) {
+        return "{\"Name\": \"big\", \"Opts\": {\"description\": \"" + "x".repeat(length) + "\"}}";
     }
 
     @ParameterizedTest

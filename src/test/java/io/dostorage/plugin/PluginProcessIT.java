@@ -114,4 +114,18 @@ class PluginProcessIT {
             }
         }
     }
+
+    @Test
+    void refusesToStartWhenBlockMountsWouldMeetTheEmulatorsPlainFiles() throws Exception {
+        Map<String, String> env = PluginProcess.environment(folder);
+        env.put("MOUNTER", "block");
+
+        PluginProcess plugin = PluginProcess.launch(folder, env);
+        int exit = plugin.awaitExit(Duration.ofSeconds(30));
+
+        assertNotEquals(0, exit);
+        assertTrue(plugin.log().contains("settings MOUNTER=block and DO_EMULATOR=true do not fit together"), plugin.log());
+        assertTrue(plugin.log().contains("Set MOUNTER=folder (a folder stands in for each volume, no root needed) or "
+                + "DO_EMULATOR_LOOP_DEVICES=true"), plugin.log());
+    }
 }
