@@ -81,6 +81,11 @@ public class VolumeService {
      */
     static final Duration TAKEOVER_WAIT_FORGOTTEN = Duration.ofSeconds(60);
 
+    /** The shortest interval between polls of a volume another droplet holds; see {@link #releasePoll}. */
+    static final Duration FIRST_RELEASE_POLL = Duration.ofMillis(250);
+    /** The longest interval between polls of a volume another droplet holds. */
+    static final Duration LAST_RELEASE_POLL = Duration.ofSeconds(2);
+
     static final String MOUNT_REFERENCED = "mount-referenced";
     static final String UNMOUNT_UNREFERENCED = "unmount-unreferenced";
 
@@ -624,9 +629,6 @@ public class VolumeService {
      */
     private Optional<DoVolume> waitForRelease(DoVolume volume, long holder, Deadline deadline) {
         Duration wait = defaults.takeoverWait();
-        Duration poll = wait.dividedBy(20);
-        poll = poll.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100)
-                : poll.compareTo(Duration.ofSeconds(3)) > 0 ? Duration.ofSeconds(3) : poll;
         long now = System.nanoTime();
         TakeoverWait waiting = takeoverWaits.compute(volume.name(),
                 (name, old) -> old != null && old.holder() == holder && !old.forgotten(now) ? old.askedAt(now)
@@ -637,7 +639,9 @@ public class VolumeService {
         }
         long end = waiting.since() + wait.toNanos();
         try {
-            while (System.nanoTime() + poll.toNanos() - end <= 0) {
+            Duration poll;
+            while (System.nanoTime() + (poll = releasePoll(Duration.ofNanos(System.nanoTime() - waiting.since()), wait)).toNanos()
+                    - end <= 0) {
                 deadline.sleep(poll, "waiting for droplet " + holder + " to release volume " + volume.name());
                 Optional<DoVolume> current = digitalOcean.getVolume(volume.id());
                 if (current.isEmpty()) {
@@ -915,6 +919,21 @@ public class VolumeService {
         } catch (DeadlineException e) {
             throw new VolumeException(doing + " volume " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The interval before the next poll of a volume another droplet holds, {@code elapsed} into the
+     * wait: a quarter of the time waited so far, from {@link #FIRST_RELEASE_POLL} up to TAKEOVER_WAIT
+     * / 20 and at most {@link #LAST_RELEASE_POLL}. So a release is seen at most a quarter late (a
+     * moved service's old droplet lets go about a grace and a detach after the wait began: it is seen
+     * within half a second), and a holder that keeps the volume costs about four calls per doubling of
+     * the wait, then one per interval: about 30 over a 40 s TAKEOVER_WAIT.
+     */
+    static Duration releasePoll(Duration elapsed, Duration takeoverWait) {
+        Duration cap = takeoverWait.dividedBy(20);
+        cap = cap.compareTo(FIRST_RELEASE_POLL) < 0 ? FIRST_RELEASE_POLL : cap.compareTo(LAST_RELEASE_POLL) > 0 ? LAST_RELEASE_POLL : cap;
+        Duration poll = elapsed.dividedBy(4);
+        return poll.compareTo(FIRST_RELEASE_POLL) < 0 ? FIRST_RELEASE_POLL : poll.compareTo(cap) > 0 ? cap : poll;
     }
 
     /**
