@@ -72,6 +72,7 @@ public class BlockDeviceHost implements VolumeHost {
     private static final int E2FSCK_CORRECTED = 1;
     private static final int E2FSCK_CORRECTED_REBOOT = 2;
     private static final int E2FSCK_UNCORRECTED = 4;
+    private static final int E2FSCK_OPERATIONAL_ERROR = 8;
 
     /** How much of e2fsck's output a message keeps: it prints a line per repair, so a big repair prints thousands. */
     private static final int LOGGED_LINES = 20;
@@ -329,6 +330,14 @@ public class BlockDeviceHost implements VolumeHost {
                     + e.getMessage() + byHand, e);
         }
         int code = result.exitCode();
+        if (code == E2FSCK_OPERATIONAL_ERROR && result.output().contains(device.path() + " is in use")) {
+            // The kernel has the device open exclusively, as a mounted filesystem does: mounted in another
+            // mount namespace of this host (a container, another engine's plugin), which this process's
+            // mount table does not show. A second mount shares that live filesystem, as above.
+            LOG.infof("volume %s (%s) is in use by a mount elsewhere on this host; mounting it without a check",
+                    volume, device);
+            return;
+        }
         if (code == 0) {
             LOG.debugf("checked volume %s (%s) before mounting it: %s", volume, device, result.output().strip());
             return;

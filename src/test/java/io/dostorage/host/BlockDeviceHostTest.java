@@ -240,6 +240,20 @@ class BlockDeviceHostTest {
     }
 
     @Test
+    void aDeviceInUseByAMountInAnotherMountNamespaceIsMountedWithoutACheck() throws IOException {
+        // This process's mount table does not show it; the kernel does: e2fsck finds the device open
+        // exclusively and stops with exit 8. A mount here then shares that live filesystem.
+        Path device = attach("pgdata");
+        signatures.put(device, filesystem("ext4"));
+        runner.answer("e2fsck", 8, "e2fsck: Cannot continue, aborting.\n\n" + device + " is in use.\n");
+
+        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+
+        assertEquals(List.of("blkid", "e2fsck", "mount"), runner.programs());
+        assertTrue(host.isMounted(root.resolve("pgdata")));
+    }
+
+    @Test
     void aCheckThatRunsPastItsTimeoutIsRefusedAndNothingIsMounted() throws IOException {
         Path device = attach("pgdata");
         signatures.put(device, filesystem("ext4"));
