@@ -4,7 +4,7 @@ package io.dostorage.digitalocean;
  * The texts DigitalOcean puts in the {@code message} of an error, for the cases the plugin must
  * tell apart. The API gives no machine-readable code for them (the {@code id} of a 422 is just
  * {@code unprocessable_entity}), so they are matched by these words, in this one place. The
- * emulator answers with the same texts.
+ * emulator keeps its own copy of what DO says, with its sources.
  */
 public final class DoErrorText {
 

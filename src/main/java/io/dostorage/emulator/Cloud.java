@@ -1,6 +1,5 @@
 package io.dostorage.emulator;
 
-import io.dostorage.digitalocean.DoErrorText;
 import io.dostorage.emulator.StateDocument.Action;
 import io.dostorage.emulator.StateDocument.Droplet;
 import io.dostorage.emulator.StateDocument.Snapshot;

@@ -1,6 +1,5 @@
 package io.dostorage.emulator;
 
-import io.dostorage.digitalocean.DoErrorText;
 
 /**
  * An error answer of the emulated API, in DigitalOcean's shape: HTTP status, the short {@code id}

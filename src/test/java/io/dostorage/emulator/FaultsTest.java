@@ -1,7 +1,6 @@
 package io.dostorage.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dostorage.digitalocean.DoErrorText;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
