@@ -5,6 +5,8 @@ import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.faulttolerance.api.BeforeRetry;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -57,6 +59,12 @@ class DoCalls {
     private final boolean hasToken;
     private final Duration maxRateLimitWait;
     private final Clock clock;
+
+    /** Endpoints are looked up: see {@link Endpoints} for why they are not injected. */
+    @Inject
+    DoCalls(Instance<Endpoints> endpoints, PluginConfig config, Clock clock) {
+        this(endpoints.get(), config, clock);
+    }
 
     DoCalls(Endpoints endpoints, PluginConfig config, Clock clock) {
         this.baseUrl = endpoints.api();

@@ -2,6 +2,8 @@ package io.dostorage.digitalocean;
 
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 import org.eclipse.microprofile.faulttolerance.Retry;
@@ -19,6 +21,12 @@ public class ThisDroplet {
     private final String url;
     private volatile Long id;
     private volatile String region;
+
+    /** Endpoints are looked up: see {@link Endpoints} for why they are not injected. */
+    @Inject
+    ThisDroplet(Instance<Endpoints> endpoints) {
+        this(endpoints.get());
+    }
 
     ThisDroplet(Endpoints endpoints) {
         this.url = endpoints.metadata().toString();

@@ -3,6 +3,7 @@ package io.dostorage.emulator;
 import io.dostorage.config.PluginConfig;
 import io.dostorage.config.Secret;
 import io.dostorage.digitalocean.Endpoints;
+import io.quarkus.arc.lookup.LookupIfProperty;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,9 +21,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Produces the endpoints the DigitalOcean client talks to: DigitalOcean's own, from the settings,
- * or, with {@code DO_EMULATOR=true} (the default in dev mode and tests), those of an emulator that
- * runs inside this process. The emulator plays one droplet, {@value #DROPLET_ID} in
+ * Plugs an emulator that runs inside this process into the DigitalOcean client, with
+ * {@code DO_EMULATOR=true} (the default in dev mode and tests) only: then its endpoints are the
+ * ones the client looks up, in place of those from the settings (see
+ * {@code io.dostorage.digitalocean.Endpoints}); otherwise it starts nothing. This is the one place
+ * where the plugin meets the emulator. The emulator plays one droplet, {@value #DROPLET_ID} in
  * {@value #REGION}, whose volumes appear in {@code DEVICE_DIR}; its state lives in the state
  * folder, so a restart forgets no volume and no attachment.
  *
@@ -50,10 +53,8 @@ public class InProcessEmulator {
 
     @Produces
     @Singleton
+    @LookupIfProperty(name = "dostorage.digitalocean.emulator", stringValue = "true")
     Endpoints endpoints() {
-        if (!config.digitalocean().emulator()) {
-            return new Endpoints(config.apiUrl(), config.metadataUrl(), config.accessToken());
-        }
         DoEmulator started = start();
         return new Endpoints(started.apiUrl(), started.metadataUrl(DROPLET_ID),
                 Optional.of(config.accessToken().orElse(Secret.of(DEFAULT_TOKEN))));
