@@ -27,13 +27,9 @@ import java.util.Set;
  *
  * <p>No method holds a lock: the caller serialises operations on one volume.
  *
- * <p>Not a CDI bean by itself (FolderHost is the default {@link VolumeHost}); the wiring builds it in a
- * producer from the settings, see the constructor.
+ * <p>Not a CDI bean by itself: {@code Hosts} builds it from the settings when {@code MOUNTER=block}.
  */
 public class BlockDeviceHost implements VolumeHost {
-
-    /** Where udev links disks by id; DigitalOcean's volumes appear there. */
-    public static final Path DEFAULT_DEVICE_DIR = Path.of("/dev/disk/by-id");
 
     /** The mounts of this process's mount namespace, which are the ones {@code mount} changes. */
     public static final Path DEFAULT_MOUNT_TABLE = Path.of("/proc/self/mountinfo");
@@ -87,19 +83,22 @@ public class BlockDeviceHost implements VolumeHost {
     private final Duration poll;
 
     /**
-     * @param deviceDir    the folder where volumes appear as {@code scsi-0DO_Volume_<name>}: setting
-     *                     {@code DEVICE_DIR}, {@link #DEFAULT_DEVICE_DIR} in production
-     * @param deviceWait   how long {@link #mount} waits for a volume's link to appear after it was
-     *                     attached (DigitalOcean's action is complete before the kernel has the disk)
-     * @param runner       runs blkid, mkfs, mount and umount: a {@link ProcessRunner}
-     * @param mountTable   the mountinfo file to read: {@link #DEFAULT_MOUNT_TABLE}
-     * @param mountOptions options for {@code mount -o}, joined with commas; empty for none
+     * @param deviceDir  the folder where volumes appear as {@code scsi-0DO_Volume_<name>}: setting
+     *                   {@code DEVICE_DIR}, {@code /dev/disk/by-id} on a droplet
+     * @param deviceWait how long {@link #mount} waits for a volume's link to appear after it was
+     *                   attached (DigitalOcean's action is complete before the kernel has the disk)
+     * @param runner     runs blkid, mkfs, e2fsck, mount and umount: a {@link ProcessRunner}
      */
-    public BlockDeviceHost(Path deviceDir, Duration deviceWait, CommandRunner runner, Path mountTable,
-                           List<String> mountOptions) {
-        this(deviceDir, deviceWait, runner, mountTable, mountOptions, DEFAULT_POLL);
+    public BlockDeviceHost(Path deviceDir, Duration deviceWait, CommandRunner runner) {
+        this(deviceDir, deviceWait, runner, DEFAULT_MOUNT_TABLE, List.of(), DEFAULT_POLL);
     }
 
+    /**
+     * @param mountTable   the mountinfo file to read
+     * @param mountOptions options for {@code mount -o}, joined with commas; empty for none. The plugin
+     *                     passes none (no setting asks for any yet); tests check how they are passed
+     * @param poll         how often {@link #mount} looks for the device link
+     */
     BlockDeviceHost(Path deviceDir, Duration deviceWait, CommandRunner runner, Path mountTable,
                     List<String> mountOptions, Duration poll) {
         this.links = new DeviceLinks(deviceDir);
@@ -233,6 +232,12 @@ public class BlockDeviceHost implements VolumeHost {
                 .distinct()
                 .sorted()
                 .toList();
+    }
+
+    /** One {@code stat} of the volume's link: no DigitalOcean call, no command. */
+    @Override
+    public boolean devicePresent(String name) {
+        return links.present(checkName(name));
     }
 
     @Override

@@ -10,16 +10,16 @@ import java.nio.file.Path;
  * the same links in a droplet's device folder.
  *
  * <p>Checking a link is one {@code stat}: no DigitalOcean call, no privilege. That makes it the cheap
- * way to learn that an attachment has reached this droplet, see {@code VolumeService}.
+ * way to learn that an attachment has reached this droplet, see {@link VolumeHost#devicePresent}.
  */
-public final class DeviceLinks {
+final class DeviceLinks {
 
     /** The name DigitalOcean's udev rules give a volume's link, before the volume's name. */
     static final String PREFIX = "scsi-0DO_Volume_";
 
     private final Path dir;
 
-    public DeviceLinks(Path dir) {
+    DeviceLinks(Path dir) {
         this.dir = dir.toAbsolutePath().normalize();
     }
 
@@ -38,7 +38,7 @@ public final class DeviceLinks {
      * absent: udev may make the link before the device node is ready, and it outlives a device that is
      * going away.
      */
-    public boolean present(String name) {
+    boolean present(String name) {
         return Files.exists(of(name));
     }
 }

@@ -21,6 +21,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public class FolderHost implements VolumeHost {
 
     private final Set<Path> mounted = ConcurrentHashMap.newKeySet();
+    private final DeviceLinks links;
+
+    /**
+     * @param deviceDir where attached volumes' disks appear (setting {@code DEVICE_DIR}): the folder
+     *                  stands in for the filesystem only, the attachment is still DigitalOcean's (or
+     *                  the emulator's, which links its volumes there too)
+     */
+    public FolderHost(Path deviceDir) {
+        this.links = new DeviceLinks(deviceDir);
+    }
 
     @Override
     public void mount(String name, String fsType, Path target, Deadline deadline) {
@@ -46,6 +56,11 @@ public class FolderHost implements VolumeHost {
     public List<Path> mountsUnder(Path root) {
         Path parent = root.toAbsolutePath().normalize();
         return mounted.stream().filter(p -> parent.equals(p.getParent())).sorted().toList();
+    }
+
+    @Override
+    public boolean devicePresent(String name) {
+        return links.present(name);
     }
 
     @Override

@@ -6,12 +6,9 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
 
-import java.util.List;
-
-/** Chooses this node's {@link VolumeHost} from the {@code MOUNTER} setting, and where its volumes' disks appear. */
+/** Chooses this node's {@link VolumeHost} from the {@code MOUNTER} setting. */
 @ApplicationScoped
 class Hosts {
 
@@ -36,15 +33,8 @@ class Hosts {
     @ApplicationScoped
     VolumeHost volumeHost(PluginConfig config) {
         return switch (config.mounter()) {
-            case folder -> new FolderHost();
-            case block -> new BlockDeviceHost(config.deviceDir(), config.volumes().deviceTimeout(), new ProcessRunner(),
-                    BlockDeviceHost.DEFAULT_MOUNT_TABLE, List.of());
+            case folder -> new FolderHost(config.deviceDir());
+            case block -> new BlockDeviceHost(config.deviceDir(), config.volumes().deviceTimeout(), new ProcessRunner());
         };
-    }
-
-    @Produces
-    @Singleton
-    DeviceLinks deviceLinks(PluginConfig config) {
-        return new DeviceLinks(config.deviceDir());
     }
 }

@@ -35,6 +35,13 @@ public interface VolumeHost {
     /** The mount points directly below {@code root}, as this host sees them now. */
     List<Path> mountsUnder(Path root);
 
+    /**
+     * Whether volume {@code name}'s disk has appeared on this droplet now (DigitalOcean's udev rules
+     * link it when an attachment reaches the kernel). Cheap, and it asks DigitalOcean nothing: the
+     * rules use it to learn that an attach has arrived without polling DO's action.
+     */
+    boolean devicePresent(String name);
+
     /** A short word for the backing, shown in {@code docker volume inspect}. */
     String kind();
 }

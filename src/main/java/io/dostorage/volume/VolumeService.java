@@ -9,7 +9,6 @@ import io.dostorage.digitalocean.DoDroplet;
 import io.dostorage.digitalocean.DoVolume;
 import io.dostorage.digitalocean.NewVolume;
 import io.dostorage.digitalocean.ThisDroplet;
-import io.dostorage.host.DeviceLinks;
 import io.dostorage.host.HostException;
 import io.dostorage.host.VolumeHost;
 import io.dostorage.state.Operation;
@@ -91,7 +90,6 @@ public class VolumeService {
 
     private final VolumeStore store;
     private final VolumeHost host;
-    private final DeviceLinks devices;
     private final DigitalOcean digitalOcean;
     private final ThisDroplet droplet;
     private final RemoteVolumes remote;
@@ -116,11 +114,10 @@ public class VolumeService {
     /** Takeover waits in progress, by volume: see {@link #TAKEOVER_WAIT_FORGOTTEN}. */
     private final Map<String, TakeoverWait> takeoverWaits = new ConcurrentHashMap<>();
 
-    VolumeService(VolumeStore store, VolumeHost host, DeviceLinks devices, DigitalOcean digitalOcean, ThisDroplet droplet,
+    VolumeService(VolumeStore store, VolumeHost host, DigitalOcean digitalOcean, ThisDroplet droplet,
                   RemoteVolumes remote, Steps steps, PluginConfig config, Clock clock) {
         this.store = store;
         this.host = host;
-        this.devices = devices;
         this.digitalOcean = digitalOcean;
         this.droplet = droplet;
         this.remote = remote;
@@ -448,7 +445,7 @@ public class VolumeService {
         if (volume.referenced() && mounted) {
             return;
         }
-        if (volume.referenced() && devices.present(volume.name())) {
+        if (volume.referenced() && host.devicePresent(volume.name())) {
             // The disk is here, so it is attached here: no DigitalOcean call needed.
             host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).fsType(), root, Deadline.none());
             return;
@@ -584,7 +581,7 @@ public class VolumeService {
         // reconciliation still knows to detach it.
         store.setAttached(volume.name(), me);
         // The disk appearing here ends the wait as well as DO's action status does, and costs no poll.
-        digitalOcean.attach(current, me, () -> devices.present(volume.name()), deadline);
+        digitalOcean.attach(current, me, () -> host.devicePresent(volume.name()), deadline);
         steps.reached(volume.name(), "mount-attached");
     }
 

@@ -18,7 +18,7 @@ class FolderHostTest {
 
     @Test
     void mountMakesTheFolderAndUnmountKeepsItsFiles() throws Exception {
-        FolderHost host = new FolderHost();
+        FolderHost host = new FolderHost(root.resolve("devices"));
         Path target = root.resolve("pgdata");
 
         host.mount("pgdata", "ext4", target);
@@ -37,8 +37,22 @@ class FolderHostTest {
     @Test
     void aNewProcessSeesNothingMountedLikeAHostAfterReboot() {
         Path target = root.resolve("pgdata");
-        new FolderHost().mount("pgdata", "ext4", target);
+        new FolderHost(root.resolve("devices")).mount("pgdata", "ext4", target);
 
-        assertFalse(new FolderHost().isMounted(target));
+        assertFalse(new FolderHost(root.resolve("devices")).isMounted(target));
+    }
+
+    @Test
+    void aVolumesDiskIsPresentWhileItsLinkInTheDeviceFolderLeadsToSomething() throws Exception {
+        Path devices = Files.createDirectories(root.resolve("devices"));
+        FolderHost host = new FolderHost(devices);
+        Path link = devices.resolve("scsi-0DO_Volume_pgdata");
+        Files.createSymbolicLink(link, root.resolve("disk"));
+        assertFalse(host.devicePresent("pgdata"), "a link that leads nowhere yet");
+
+        Files.createFile(root.resolve("disk"));
+
+        assertTrue(host.devicePresent("pgdata"));
+        assertFalse(host.devicePresent("other"));
     }
 }

@@ -14,18 +14,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * A host with an in-memory mount table, for testing the rules without root. It counts mount and
  * unmount calls, refuses to mount twice on one folder (as a careless real host would stack mounts),
- * and can be told to fail the next mount.
+ * and can be told to fail the next mount. It sees no volume's disk, unless it is told which it sees
+ * ({@link #withDisks}).
  */
 public class FakeVolumeHost implements VolumeHost {
 
     private final Map<Path, String> table = new ConcurrentHashMap<>();
+    private final Predicate<String> disks;
     private final AtomicInteger mounts = new AtomicInteger();
     private final AtomicInteger unmounts = new AtomicInteger();
     private volatile String failNextMount;
+
+    public FakeVolumeHost() {
+        this(name -> false);
+    }
+
+    private FakeVolumeHost(Predicate<String> disks) {
+        this.disks = disks;
+    }
+
+    /** A host that sees the disks {@code disks} says are there. */
+    public static FakeVolumeHost withDisks(Predicate<String> disks) {
+        return new FakeVolumeHost(disks);
+    }
+
+    @Override
+    public boolean devicePresent(String name) {
+        return disks.test(name);
+    }
 
     @Override
     public void mount(String name, String fsType, Path target, Deadline deadline) {

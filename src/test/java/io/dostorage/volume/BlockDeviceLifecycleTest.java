@@ -241,8 +241,7 @@ class BlockDeviceLifecycleTest {
                 return real.run(command, timeout);
             }
         };
-        BlockDeviceHost host = new BlockDeviceHost(folder.resolve(deviceFolder), Duration.ofSeconds(10), recording,
-                BlockDeviceHost.DEFAULT_MOUNT_TABLE, List.of());
+        BlockDeviceHost host = new BlockDeviceHost(folder.resolve(deviceFolder), Duration.ofSeconds(10), recording);
         return TestNode.start(emulator, droplet, Map.of(), folder.resolve("node-" + droplet), host, new MovableClock());
     }
 

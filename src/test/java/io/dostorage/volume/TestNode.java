@@ -6,7 +6,6 @@ import io.dostorage.digitalocean.DigitalOcean;
 import io.dostorage.digitalocean.Endpoints;
 import io.dostorage.digitalocean.ThisDroplet;
 import io.dostorage.emulator.DoEmulator;
-import io.dostorage.host.DeviceLinks;
 import io.dostorage.host.VolumeHost;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dostorage.state.Boot;
@@ -47,7 +46,7 @@ record TestNode<H extends VolumeHost>(long droplet, Map<String, String> settings
         Endpoints endpoints = Clients.endpoints(emulator, droplet);
         DigitalOcean digitalOcean = Clients.digitalOcean(endpoints, config);
         ThisDroplet thisDroplet = Clients.thisDroplet(endpoints);
-        VolumeService service = new VolumeService(store, host, new DeviceLinks(config.deviceDir()), digitalOcean, thisDroplet,
+        VolumeService service = new VolumeService(store, host, digitalOcean, thisDroplet,
                 new RemoteVolumes(digitalOcean, thisDroplet, store, new ObjectMapper().findAndRegisterModules(), config, clock),
                 new Steps(store, config), config, clock);
         return new TestNode<>(droplet, Map.copyOf(settings), stateFolder, config, store, host, clock, service);

@@ -122,8 +122,8 @@ class VolumeServiceTest {
     void mountEndsItsAttachWaitWhenTheDiskAppearsHereWithoutPollingTheAction() {
         // This node sees the emulator's device folder for droplet A, as a droplet sees /dev/disk/by-id;
         // its first action poll would be 5 s after the attach request.
-        TestNode<FakeVolumeHost> sees = node(NODE_A, Map.of("dostorage.device-dir", folder.resolve("dev-a").toString(),
-                "dostorage.digitalocean.action-poll-initial", "5s", "dostorage.digitalocean.action-poll-max", "5s"), "sees");
+        TestNode<FakeVolumeHost> sees = node(NODE_A, Map.of("dostorage.digitalocean.action-poll-initial", "5s",
+                "dostorage.digitalocean.action-poll-max", "5s"), "sees", seeing("dev-a"), new MovableClock());
         sees.volumes().create("pgdata", null);
         emulator.resetCalls();
 
@@ -137,8 +137,8 @@ class VolumeServiceTest {
 
     @Test
     void anAttachThatErrorsFailsTheMountEvenWhileWatchingForTheDisk() {
-        TestNode<FakeVolumeHost> sees = node(NODE_A, Map.of("dostorage.device-dir", folder.resolve("dev-a").toString(),
-                "dostorage.digitalocean.action-poll-max", "200ms"), "sees");
+        TestNode<FakeVolumeHost> sees = node(NODE_A, Map.of("dostorage.digitalocean.action-poll-max", "200ms"), "sees",
+                seeing("dev-a"), new MovableClock());
         sees.volumes().create("pgdata", null);
         emulator.faults().erroredActions(1);
 
@@ -646,6 +646,12 @@ class VolumeServiceTest {
 
     private TestNode<FakeVolumeHost> node(long droplet, Map<String, String> settings, String stateName, FakeVolumeHost host, MovableClock clock) {
         return TestNode.start(emulator, droplet, settings, folder.resolve(stateName), host, clock);
+    }
+
+    /** A host whose disks are the links the emulator makes in {@code deviceFolder}, as udev makes them on a droplet. */
+    private FakeVolumeHost seeing(String deviceFolder) {
+        Path devices = folder.resolve(deviceFolder);
+        return FakeVolumeHost.withDisks(name -> Files.exists(devices.resolve("scsi-0DO_Volume_" + name)));
     }
 
     private static void sleep(long millis) {
