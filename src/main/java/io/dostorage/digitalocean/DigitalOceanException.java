@@ -3,49 +3,44 @@ package io.dostorage.digitalocean;
 import java.util.Locale;
 
 /**
- * DigitalOcean refused a call, or could not be reached. The message reads as DO's own words plus
- * the request id DO support asks for; it never contains the access token.
+ * DigitalOcean answered a call with an error status. Thrown by {@link DoCalls} and read only in
+ * this package: {@link DigitalOcean} turns it into the rules' errors at its edge. The message reads
+ * as DO's own words plus the request id DO support asks for; it never contains the access token.
  */
-public class DigitalOceanException extends RuntimeException {
+class DigitalOceanException extends RuntimeException {
 
     private final int status;
     private final String errorId;
     private final String requestId;
 
-    public DigitalOceanException(int status, String errorId, String message, String requestId) {
+    DigitalOceanException(int status, String errorId, String message, String requestId) {
         super(message);
         this.status = status;
         this.errorId = errorId;
         this.requestId = requestId;
     }
 
-    DigitalOceanException(String message, Throwable cause) {
-        super(message, cause);
-        this.status = 0;
-        this.errorId = null;
-        this.requestId = null;
-    }
-
-    /** The HTTP status; 0 when DO could not be reached at all. */
-    public int status() {
+    /** The HTTP status of DigitalOcean's answer. */
+    int status() {
         return status;
     }
 
-    public boolean isNotFound() {
+    boolean isNotFound() {
         return status == 404;
     }
 
-    /** A 422 whose message contains {@code text} (one of {@link DoErrorText}). */
-    public boolean isUnprocessable(String text) {
+    /** A 422 whose message contains {@code text} (one of {@link DoErrorText}), in any case. */
+    boolean isUnprocessable(String text) {
         return status == 422 && getMessage() != null
                 && getMessage().toLowerCase(Locale.ROOT).contains(text.toLowerCase(Locale.ROOT));
     }
 
-    public String errorId() {
+    /** DigitalOcean's short name of the error ({@code not_found}, {@code unprocessable_entity}), or null. */
+    String errorId() {
         return errorId;
     }
 
-    public String requestId() {
+    String requestId() {
         return requestId;
     }
 }

@@ -1,8 +1,10 @@
 package io.dostorage.digitalocean;
 
 import io.dostorage.config.PluginConfig;
+import io.dostorage.volume.CloudException;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.faulttolerance.api.BeforeRetry;
+import io.smallrye.faulttolerance.api.CircuitBreakerName;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -19,40 +21,39 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
- * One method per DigitalOcean HTTP call, each guarded by fault tolerance, each turning DO's answer
- * into a record or a {@link DigitalOceanException}. Policy, per DO's API documentation:
+ * Sends DigitalOcean's HTTP calls, every one through {@link #send}, the one method guarded by fault
+ * tolerance, and turns DO's answer into a record or an exception of this package. Policy, per DO's
+ * API documentation:
  * <ul>
- *   <li>429, 5xx and network failures are retried with exponential back-off and jitter; a 429
- *       waits at least as long as DO's {@code Retry-After} (seconds, sent with 429s since 2023) or
- *       {@code ratelimit-reset} (epoch seconds) says, and is not retried at all when that is
- *       longer than {@code RATE_LIMIT_MAX_WAIT} (an hourly quota that is spent will not come back
- *       within dockerd's deadline);</li>
+ *   <li>429, 5xx and network failures ({@link DigitalOceanUnavailableException}) are retried with
+ *       exponential back-off and jitter; a 429 waits at least as long as DO's {@code Retry-After}
+ *       (seconds, sent with 429s since 2023) or {@code ratelimit-reset} (epoch seconds) says
+ *       ({@link RateLimitWait}), and is not retried at all when that is longer than
+ *       {@code RATE_LIMIT_MAX_WAIT} (an hourly quota that is spent will not come back within
+ *       dockerd's deadline);</li>
  *   <li>other 4xx are never retried: asking again gets the same answer;</li>
- *   <li>a circuit breaker stops calling for a while after most recent calls failed, so that a DO
- *       outage does not turn into a storm of retries from every node;</li>
+ *   <li>one circuit breaker, {@value #BREAKER}, for all of DigitalOcean: after most recent calls
+ *       failed it stops calling for a while, so that a DO outage does not turn into a storm of
+ *       retries from every node;</li>
  *   <li>each attempt has a timeout.</li>
  * </ul>
- * The annotations' values are defaults; MicroProfile config overrides them
- * ({@code io.dostorage.digitalocean.DoCalls/Retry/delay=...}).
+ * The order is MicroProfile Fault Tolerance's, whatever the order of the annotations: Retry wraps
+ * the CircuitBreaker, which wraps the Timeout. So each attempt of a retry passes the breaker and
+ * counts there; once the breaker is open, the next attempt fails at once with
+ * {@code CircuitBreakerOpenException}, which is not retried, and the call ends without asking DO.
+ *
+ * <p>The annotations' values are defaults; MicroProfile config overrides them
+ * ({@code io.dostorage.digitalocean.DoCalls/send/Retry/delay=...}).
  */
 @ApplicationScoped
-@Retry(maxRetries = 5, delay = 250, jitter = 200, maxDuration = 90, durationUnit = ChronoUnit.SECONDS,
-        retryOn = DigitalOceanUnavailableException.class)
-@ExponentialBackoff(factor = 2, maxDelay = 8, maxDelayUnit = ChronoUnit.SECONDS)
-@BeforeRetry(RateLimitWait.class)
-@CircuitBreaker(requestVolumeThreshold = 8, failureRatio = 0.75, delay = 15, delayUnit = ChronoUnit.SECONDS,
-        successThreshold = 2, failOn = DigitalOceanUnavailableException.class)
-@Timeout(value = 20, unit = ChronoUnit.SECONDS)
 class DoCalls {
 
-    /** The largest page DO serves (OpenAPI: per_page maximum 200). */
-    static final int MAX_PAGE_SIZE = 200;
+    /** The name of DigitalOcean's one circuit breaker ({@code CircuitBreakerMaintenance} knows it by this name). */
+    static final String BREAKER = "digitalocean";
 
     private final DigitalOceanApi api;
     private final URI baseUrl;
@@ -82,58 +83,36 @@ class DoCalls {
                 .build(DigitalOceanApi.class);
     }
 
-    DoWire.VolumePage listVolumes(String name, String region, int page, int perPage) {
-        return read(() -> api.listVolumes(name, region, page, perPage), DoWire.VolumePage.class);
-    }
-
-    DoWire.Volume getVolume(String id) {
-        return read(() -> api.getVolume(id), DoWire.VolumeEnvelope.class).volume();
-    }
-
-    DoWire.Volume createVolume(DoWire.NewVolume volume) {
-        return read(() -> api.createVolume(volume), DoWire.VolumeEnvelope.class).volume();
-    }
-
-    void deleteVolume(String id) {
-        read(() -> api.deleteVolume(id), Void.class);
-    }
-
-    DoWire.Action volumeAction(String volumeId, DoWire.VolumeAction action) {
-        return read(() -> api.volumeAction(volumeId, action), DoWire.ActionEnvelope.class).action();
-    }
-
-    DoWire.Action getAction(long id) {
-        return read(() -> api.getAction(id), DoWire.ActionEnvelope.class).action();
-    }
-
-    DoWire.Droplet getDroplet(long id) {
-        return read(() -> api.getDroplet(id), DoWire.DropletEnvelope.class).droplet();
-    }
-
-    void createTag(String tag) {
-        read(() -> api.createTag(new DoWire.NewTag(tag)), Void.class);
-    }
-
-    void tagVolume(String tag, String volumeId) {
-        read(() -> api.tagResources(tag, new DoWire.TagResources(List.of(new DoWire.TagResource(volumeId, "volume")))),
-                Void.class);
-    }
-
-    private <T> T read(Supplier<Response> call, Class<T> type) {
+    /**
+     * Sends the request and reads DO's answer.
+     *
+     * @throws DigitalOceanException when DO answered with an error status, not worth retrying
+     * @throws DigitalOceanUnavailableException when DO failed, rate-limited or could not be reached, after the retries
+     * @throws CloudException when no access token is set: nothing is sent
+     */
+    @Retry(maxRetries = 5, delay = 250, jitter = 200, maxDuration = 90, durationUnit = ChronoUnit.SECONDS,
+            retryOn = DigitalOceanUnavailableException.class)
+    @ExponentialBackoff(factor = 2, maxDelay = 8, maxDelayUnit = ChronoUnit.SECONDS)
+    @BeforeRetry(RateLimitWait.class)
+    @CircuitBreaker(requestVolumeThreshold = 8, failureRatio = 0.75, delay = 15, delayUnit = ChronoUnit.SECONDS,
+            successThreshold = 2, failOn = DigitalOceanUnavailableException.class)
+    @CircuitBreakerName(BREAKER)
+    @Timeout(value = 20, unit = ChronoUnit.SECONDS)
+    <T> T send(DoRequest<T> request) {
         if (!hasToken) {
-            throw new DigitalOceanException(0, "no_token", "no DigitalOcean access token: set ACCESS_TOKEN "
-                    + "(docker plugin set <plugin> ACCESS_TOKEN=<token>)", null);
+            throw new CloudException("no DigitalOcean access token: set ACCESS_TOKEN "
+                    + "(docker plugin set <plugin> ACCESS_TOKEN=<token>)");
         }
         Response response;
         try {
-            response = call.get();
+            response = request.send().apply(api);
         } catch (ProcessingException e) {
             throw new DigitalOceanUnavailableException("cannot reach DigitalOcean at " + baseUrl + ": " + rootMessage(e), e);
         }
         try {
             int status = response.getStatus();
             if (status < 300) {
-                return type == Void.class || status == 204 ? null : response.readEntity(type);
+                return status == 204 ? null : request.read().apply(response);
             }
             throw failure(response);
         } catch (ProcessingException e) {
@@ -143,7 +122,7 @@ class DoCalls {
         }
     }
 
-    private DigitalOceanException failure(Response response) {
+    private RuntimeException failure(Response response) {
         int status = response.getStatus();
         DoWire.Error error = errorBody(response);
         String requestId = Optional.ofNullable(error.requestId()).orElse(response.getHeaderString("x-request-id"));
@@ -160,12 +139,10 @@ class DoCalls {
                 return new DigitalOceanException(status, error.id(), "DigitalOcean's rate limit for this access token is "
                         + "used up for " + wait.toSeconds() + "s more; try again later: " + said + where, requestId);
             }
-            return new DigitalOceanUnavailableException(status, error.id(), "DigitalOcean rate limit: " + said + where,
-                    requestId, wait);
+            return new DigitalOceanUnavailableException("DigitalOcean rate limit: " + said + where, requestId, wait);
         }
         if (status >= 500) {
-            return new DigitalOceanUnavailableException(status, error.id(), "DigitalOcean failed: " + said + where,
-                    requestId, null);
+            return new DigitalOceanUnavailableException("DigitalOcean failed: " + said + where, requestId, null);
         }
         return new DigitalOceanException(status, error.id(), said + where, requestId);
     }

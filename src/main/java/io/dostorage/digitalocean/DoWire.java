@@ -4,7 +4,12 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.dostorage.volume.CloudAction;
+import io.dostorage.volume.DoDroplet;
+import io.dostorage.volume.DoVolume;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 
 /**
@@ -17,10 +22,28 @@ final class DoWire {
     private DoWire() {
     }
 
+    /** DO's times are ISO 8601 in UTC ({@code 2020-03-02T17:00:49Z}); one that is not is left out. */
+    private static Instant instant(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Volume(String id, String name, String description, Integer sizeGigabytes, List<Long> dropletIds,
                   Region region, String createdAt, String filesystemType, List<String> tags) {
+
+        DoVolume toDoVolume() {
+            return new DoVolume(id, name, region == null ? null : region.slug(), sizeGigabytes == null ? 0 : sizeGigabytes,
+                    dropletIds, description, tags, filesystemType == null || filesystemType.isEmpty() ? null : filesystemType,
+                    instant(createdAt));
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -63,6 +86,16 @@ final class DoWire {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Action(long id, String status, String type, String startedAt, String completedAt, String regionSlug) {
+
+        /** DO's statuses are {@code in-progress}, {@code completed} and {@code errored}. */
+        CloudAction toCloudAction() {
+            CloudAction.Status state = switch (status == null ? "" : status) {
+                case "completed" -> CloudAction.Status.COMPLETED;
+                case "errored" -> CloudAction.Status.ERRORED;
+                default -> CloudAction.Status.IN_PROGRESS;
+            };
+            return new CloudAction(id, type, state, instant(startedAt));
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -72,6 +105,10 @@ final class DoWire {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Droplet(long id, String name, String status, List<String> volumeIds, Region region) {
+
+        DoDroplet toDoDroplet() {
+            return new DoDroplet(id, name, status, region == null ? null : region.slug(), volumeIds);
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

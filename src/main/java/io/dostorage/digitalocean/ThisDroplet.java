@@ -1,5 +1,6 @@
 package io.dostorage.digitalocean;
 
+import io.dostorage.volume.CloudException;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -9,13 +10,14 @@ import jakarta.ws.rs.WebApplicationException;
 import org.eclipse.microprofile.faulttolerance.Retry;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The droplet this plugin runs on, from DigitalOcean's metadata service. A droplet's id and region
  * never change, so each is asked once and kept.
  */
 @ApplicationScoped
-public class ThisDroplet {
+class ThisDroplet {
 
     private final MetadataApi metadata;
     private final String url;
@@ -36,28 +38,28 @@ public class ThisDroplet {
     }
 
     @Retry(maxRetries = 3, delay = 200, retryOn = DigitalOceanUnavailableException.class)
-    public long id() {
+    long id() {
         if (id == null) {
             String text = ask("id", metadata::id);
             try {
                 id = Long.parseLong(text.trim());
             } catch (NumberFormatException e) {
-                throw new DigitalOceanException(0, "metadata", "the metadata service at " + url
-                        + " answered droplet id " + text + ", which is not a number", null);
+                throw new CloudException("the metadata service at " + url + " answered droplet id " + text
+                        + ", which is not a number");
             }
         }
         return id;
     }
 
     @Retry(maxRetries = 3, delay = 200, retryOn = DigitalOceanUnavailableException.class)
-    public String region() {
+    String region() {
         if (region == null) {
             region = ask("region", metadata::region).trim();
         }
         return region;
     }
 
-    private String ask(String what, java.util.function.Supplier<String> call) {
+    private String ask(String what, Supplier<String> call) {
         try {
             return call.get();
         } catch (ProcessingException | WebApplicationException e) {

@@ -4,14 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dostorage.config.PluginConfig;
-import io.dostorage.digitalocean.DigitalOcean;
-import io.dostorage.digitalocean.DigitalOceanException;
-import io.dostorage.digitalocean.DoVolume;
-import io.dostorage.digitalocean.ThisDroplet;
 import io.dostorage.state.StateException;
 import io.dostorage.state.VolumeStore;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -39,8 +34,7 @@ class RemoteVolumes {
     private static final String KEPT = "volumes";
     private static final TypeReference<List<DoVolume>> LIST = new TypeReference<>() { };
 
-    private final DigitalOcean digitalOcean;
-    private final ThisDroplet droplet;
+    private final Cloud cloud;
     private final VolumeStore store;
     private final ObjectMapper json;
     private final Duration ttl;
@@ -49,10 +43,8 @@ class RemoteVolumes {
     private Instant fetchedAt;
     private String keptBody;
 
-    RemoteVolumes(DigitalOcean digitalOcean, ThisDroplet droplet, VolumeStore store, ObjectMapper json, PluginConfig config,
-                  Clock clock) {
-        this.digitalOcean = digitalOcean;
-        this.droplet = droplet;
+    RemoteVolumes(Cloud cloud, VolumeStore store, ObjectMapper json, PluginConfig config, Clock clock) {
+        this.cloud = cloud;
         this.store = store;
         this.json = json;
         this.ttl = config.volumes().listCacheTtl();
@@ -70,11 +62,11 @@ class RemoteVolumes {
             return volumes;
         }
         try {
-            volumes = digitalOcean.listVolumes(droplet.region());
+            volumes = cloud.list(cloud.region());
             fetchedAt = now;
             keep(volumes, now);
             return volumes;
-        } catch (DigitalOceanException | FaultToleranceException e) {
+        } catch (CloudException e) {
             Optional<List<DoVolume>> kept = kept();
             if (kept.isEmpty()) {
                 throw e;

@@ -1,8 +1,8 @@
 package io.dostorage.volume;
 
-import io.dostorage.digitalocean.DoDroplet;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -23,6 +23,11 @@ enum TakeoverPolicy {
 
     /** The next step, given the holder as DigitalOcean reports it now (empty: the droplet no longer exists). */
     enum Step { DETACH_NOW, WAIT_FOR_RELEASE, FAIL }
+
+    /** The words a setting or an option may give, in this order: wait, force, never. */
+    static List<String> words() {
+        return Arrays.stream(values()).map(TakeoverPolicy::word).toList();
+    }
 
     static TakeoverPolicy parse(String value) {
         return Arrays.stream(values()).filter(p -> p.word().equals(value)).findFirst()

@@ -1,6 +1,9 @@
 package io.dostorage.volume;
 
 import io.dostorage.deadline.Deadline;
+import io.dostorage.deadline.DeadlineException;
+import io.dostorage.host.HostException;
+import io.dostorage.state.StateException;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +30,26 @@ final class VolumeLocks {
         this.timeout = timeout;
     }
 
-    <T> T withLock(String name, String doing, Deadline deadline, Supplier<T> work) {
+    /**
+     * Runs {@code work} under the volume's lock, and turns a failure of a layer below (the state, the
+     * host, DigitalOcean, the request's deadline) into one message: "mounting volume pgdata: <cause>".
+     * A {@link VolumeException} passes as it is: it says what failed already.
+     */
+    <T> T operation(String name, String doing, Deadline deadline, Supplier<T> work) {
+        try {
+            return withLock(name, doing, deadline, () -> {
+                try {
+                    return work.get();
+                } catch (StateException | HostException | CloudException e) {
+                    throw new VolumeException(doing + " volume " + name + ": " + e.getMessage(), e);
+                }
+            });
+        } catch (DeadlineException e) {
+            throw new VolumeException(doing + " volume " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T withLock(String name, String doing, Deadline deadline, Supplier<T> work) {
         ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock(true));
         long end = System.nanoTime() + timeout.toNanos();
         try {

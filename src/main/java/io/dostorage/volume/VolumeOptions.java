@@ -36,8 +36,8 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
     static final String SUBPATH = "subpath";
     static final String TAKEOVER = "takeover";
     static final String REMOVE = "remove";
-    static final List<String> TAKEOVER_POLICIES = List.of("wait", "force", "never");
-    static final List<String> REMOVE_POLICIES = List.of("keep", "delete", "delete-created");
+    static final List<String> TAKEOVER_POLICIES = TakeoverPolicy.words();
+    static final List<String> REMOVE_POLICIES = RemovePolicy.words();
 
     /** Each known key and what it allows, as said in an error. */
     private static final SortedMap<String, String> ALLOWED = new TreeMap<>(Map.of(

@@ -3,13 +3,18 @@ package io.dostorage.digitalocean;
 import io.dostorage.config.PluginConfig;
 import io.dostorage.config.Secret;
 import io.dostorage.emulator.DoEmulator;
+import io.dostorage.support.TestConfig;
+import io.dostorage.volume.Cloud;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 
 /**
- * DigitalOcean clients built by hand, for tests that run without Quarkus: the same code, without
- * the fault-tolerance interceptors (those are tested with Quarkus, in DigitalOceanClientTest).
+ * The DigitalOcean adapter built by hand, against an emulator, for tests that run without Quarkus'
+ * beans: the same code, without the fault-tolerance interceptors (those are tested with Quarkus, in
+ * DigitalOceanClientTest). Quarkus' REST client still needs a running application, or at least its
+ * classes: the tests that use these are {@code @QuarkusTest}s.
  */
 public final class Clients {
 
@@ -20,11 +25,12 @@ public final class Clients {
         return new Endpoints(emulator.apiUrl(), emulator.metadataUrl(dropletId), Optional.of(Secret.of("test-token")));
     }
 
-    public static DigitalOcean digitalOcean(Endpoints endpoints, PluginConfig config) {
-        return new DigitalOcean(new DoCalls(endpoints, config, Clock.systemUTC()), config);
+    /** The port as the plugin on droplet {@code dropletId} of the emulator sees it, with the default settings. */
+    public static Cloud cloud(DoEmulator emulator, long dropletId) {
+        return cloud(endpoints(emulator, dropletId), TestConfig.under(Path.of("target", "clients")));
     }
 
-    public static ThisDroplet thisDroplet(Endpoints endpoints) {
-        return new ThisDroplet(endpoints);
+    public static Cloud cloud(Endpoints endpoints, PluginConfig config) {
+        return new DigitalOcean(new DoCalls(endpoints, config, Clock.systemUTC()), new ThisDroplet(endpoints));
     }
 }

@@ -3,8 +3,15 @@ package io.dostorage.digitalocean;
 import io.dostorage.emulator.DoEmulator;
 import io.dostorage.emulator.InProcessEmulator;
 import io.dostorage.support.ContractChecked;
+import io.dostorage.volume.Cloud;
+import io.dostorage.volume.CloudAction;
+import io.dostorage.volume.CloudException;
+import io.dostorage.volume.CloudUnavailableException;
+import io.dostorage.volume.DoVolume;
+import io.dostorage.volume.NewVolume;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,12 +23,15 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The DigitalOcean client against the emulator, every call contract-checked; DO calls are counted
- * on the emulator, as they are a budget shared by every node of a cluster.
+ * The DigitalOcean adapter behind the rules' port, as the plugin wires it (with its fault
+ * tolerance), against the in-process emulator, every call contract-checked; DO calls are counted on
+ * the emulator, as they are a budget shared by every node of a cluster.
  */
 @QuarkusTest
 class DigitalOceanClientTest implements ContractChecked {
@@ -29,10 +39,7 @@ class DigitalOceanClientTest implements ContractChecked {
     private static final String REGION = "nyc1";
 
     @Inject
-    DigitalOcean digitalOcean;
-
-    @Inject
-    ThisDroplet thisDroplet;
+    Cloud cloud;
 
     @Inject
     InProcessEmulator inProcess;
@@ -52,70 +59,55 @@ class DigitalOceanClientTest implements ContractChecked {
 
     @Test
     void theMetadataServiceTellsThisDropletsIdAndRegion() {
-        assertEquals(1001L, thisDroplet.id());
-        assertEquals(REGION, thisDroplet.region());
+        assertEquals(1001L, cloud.dropletId());
+        assertEquals(REGION, cloud.region());
     }
 
     @Test
     void createFindAttachDetachDelete() {
-        DoVolume created = digitalOcean.createVolume(new NewVolume("client-life", 3, REGION, "test", null, List.of("a:b")));
+        DoVolume created = cloud.create(new NewVolume("client-life", 3, REGION, "test", null, List.of("a:b")));
         assertEquals(3, created.sizeGib());
-        assertEquals(created.id(), digitalOcean.findVolume("client-life", REGION).orElseThrow().id());
+        assertEquals(created.id(), cloud.find("client-life", REGION).orElseThrow().id());
 
-        DoVolume attached = digitalOcean.attach(created, 1001);
-        assertTrue(attached.isAttachedTo(1001));
-        assertEquals(List.of(1001L), digitalOcean.getVolume(created.id()).orElseThrow().dropletIds());
-        assertTrue(digitalOcean.droplet(1001).orElseThrow().volumeIds().contains(created.id()));
+        CloudAction attach = cloud.attach(created.id(), REGION, 1001).orElseThrow();
+        assertEquals("attach_volume", attach.type());
+        assertEquals(CloudAction.Status.COMPLETED, awaitEnd(attach).status());
+        assertEquals(List.of(1001L), cloud.volume(created.id()).orElseThrow().dropletIds());
+        assertTrue(cloud.droplet(1001).orElseThrow().volumeIds().contains(created.id()));
 
-        DoVolume detached = digitalOcean.detach(attached, 1001);
-        assertEquals(List.of(), detached.dropletIds());
-        assertEquals(List.of(), digitalOcean.getVolume(created.id()).orElseThrow().dropletIds());
+        assertEquals(CloudAction.Status.COMPLETED, awaitEnd(cloud.detach(created.id(), REGION, 1001).orElseThrow()).status());
+        assertEquals(List.of(), cloud.volume(created.id()).orElseThrow().dropletIds());
 
-        digitalOcean.deleteVolume(created.id());
-        assertEquals(Optional.empty(), digitalOcean.findVolume("client-life", REGION));
-    }
-
-    @Test
-    void aSignOfTheDiskThatWasThereBeforeTheAttachIsNotTrusted() {
-        DoVolume volume = digitalOcean.createVolume(new NewVolume("client-stale-disk", 1, REGION, null, null, List.of()));
-        emulator().resetCalls();
-
-        DoVolume attached = digitalOcean.attach(volume, 1001, () -> true);
-
-        assertTrue(attached.isAttachedTo(1001));
-        assertTrue(emulator().calls().getOrDefault("GET /v2/actions/{action_id}", 0) >= 1,
-                "waited for DO to say completed: " + emulator().calls());
-        assertEquals(List.of(1001L), digitalOcean.getVolume(volume.id()).orElseThrow().dropletIds());
-        digitalOcean.detach(attached, 1001);
-        digitalOcean.deleteVolume(volume.id());
+        cloud.delete(created.id());
+        assertEquals(Optional.empty(), cloud.find("client-life", REGION));
     }
 
     @Test
     void alreadyDoneIsNotAnError() {
-        DoVolume volume = digitalOcean.createVolume(new NewVolume("client-already", 1, REGION, null, null, List.of()));
-        DoVolume again = digitalOcean.createVolume(new NewVolume("client-already", 1, REGION, null, null, List.of()));
+        DoVolume volume = cloud.create(new NewVolume("client-already", 1, REGION, null, null, List.of()));
+        DoVolume again = cloud.create(new NewVolume("client-already", 1, REGION, null, null, List.of()));
         assertEquals(volume.id(), again.id(), "creating an existing volume returns it");
 
-        digitalOcean.attach(volume, 1001);
+        awaitEnd(cloud.attach(volume.id(), REGION, 1001).orElseThrow());
         emulator().resetCalls();
-        assertTrue(digitalOcean.attach(volume, 1001).isAttachedTo(1001), "a stale view that says detached still works");
+        assertEquals(Optional.empty(), cloud.attach(volume.id(), REGION, 1001), "attached here already: nothing to wait for");
         assertEquals(1, emulator().calls().getOrDefault("POST /v2/volumes/{volume_id}/actions", 0));
 
-        digitalOcean.detach(volume, 1001);
-        digitalOcean.detach(volume, 1001);
-        digitalOcean.deleteVolume(volume.id());
-        digitalOcean.deleteVolume(volume.id());
-        assertEquals(Optional.empty(), digitalOcean.getVolume(volume.id()));
+        awaitEnd(cloud.detach(volume.id(), REGION, 1001).orElseThrow());
+        assertEquals(Optional.empty(), cloud.detach(volume.id(), REGION, 1001), "not attached there: nothing to do");
+        cloud.delete(volume.id());
+        cloud.delete(volume.id());
+        assertEquals(Optional.empty(), cloud.volume(volume.id()));
     }
 
     @Test
     void listingFourHundredFiftyVolumesTakesThreePages() {
         for (int i = 0; i < 450; i++) {
-            digitalOcean.createVolume(new NewVolume("many-" + i, 1, "sfo3", null, null, List.of()));
+            cloud.create(new NewVolume("many-" + i, 1, "sfo3", null, null, List.of()));
         }
         emulator().resetCalls();
 
-        List<DoVolume> all = digitalOcean.listVolumes("sfo3");
+        List<DoVolume> all = cloud.list("sfo3");
 
         assertEquals(450, all.size());
         assertEquals(450, all.stream().map(DoVolume::name).distinct().count());
@@ -128,7 +120,7 @@ class DigitalOceanClientTest implements ContractChecked {
         emulator().faults().rateLimited(1, Duration.ofSeconds(1));
         long start = System.nanoTime();
 
-        assertEquals(Optional.empty(), digitalOcean.findVolume("nothing-here", REGION));
+        assertEquals(Optional.empty(), cloud.find("nothing-here", REGION));
 
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofMillis(900)) >= 0,
                 "waited for the rate limit to reset");
@@ -136,14 +128,14 @@ class DigitalOceanClientTest implements ContractChecked {
     }
 
     @Test
-    void aRateLimitThatResetsTooLateFailsAtOnceWithAClearMessage() {
+    void aRateLimitThatResetsTooLateFailsAtOnceAsUnavailableWithAClearMessage() {
         emulator().faults().rateLimited(1, Duration.ofHours(1));
 
-        DigitalOceanException e = assertThrows(DigitalOceanException.class,
-                () -> digitalOcean.findVolume("nothing-here", REGION));
+        CloudUnavailableException e = assertThrows(CloudUnavailableException.class, () -> cloud.find("nothing-here", REGION));
 
         assertTrue(e.getMessage().startsWith("DigitalOcean's rate limit for this access token is used up for"), e.getMessage());
         assertTrue(e.getMessage().contains("HTTP 429"), e.getMessage());
+        assertNotNull(e.requestId());
         assertEquals(1, emulator().totalCalls());
     }
 
@@ -151,59 +143,84 @@ class DigitalOceanClientTest implements ContractChecked {
     void aBurstOfServerErrorsIsSurvived() {
         emulator().faults().serverErrors(3, 503);
 
-        assertEquals(Optional.empty(), digitalOcean.findVolume("nothing-here", REGION));
+        assertEquals(Optional.empty(), cloud.find("nothing-here", REGION));
 
         assertEquals(4, emulator().calls().get("GET /v2/volumes"));
     }
 
     @Test
     void clientErrorsAreNotRetried() {
-        assertEquals(Optional.empty(), digitalOcean.getVolume("506f78a4-e098-11e5-ad9f-000f53306ae1"));
+        assertEquals(Optional.empty(), cloud.volume("506f78a4-e098-11e5-ad9f-000f53306ae1"));
         assertEquals(1, emulator().totalCalls(), "404 asked once");
 
-        DoVolume volume = digitalOcean.createVolume(new NewVolume("client-422", 1, REGION, null, null, List.of()));
+        DoVolume volume = cloud.create(new NewVolume("client-4xx", 1, REGION, null, null, List.of()));
         emulator().resetCalls();
-        DigitalOceanException e = assertThrows(DigitalOceanException.class, () -> digitalOcean.attach(volume, 999_999));
-        assertTrue(e.status() >= 400 && e.status() < 500, "status " + e.status());
+        CloudException e = assertThrows(CloudException.class, () -> cloud.attach(volume.id(), REGION, 999_999));
+        assertFalse(e instanceof CloudUnavailableException, e.getMessage());
+        assertTrue(e.getMessage().contains("(HTTP 4"), e.getMessage());
         assertEquals(1, emulator().totalCalls(), "4xx asked once: " + emulator().calls());
     }
 
     @Test
-    void theCircuitOpensAfterRepeatedFailuresAndClosesAgain() throws Exception {
+    void oneCircuitBreakerGuardsEveryCallOpensAfterRepeatedFailuresAndClosesAgain() throws Exception {
+        DoVolume volume = cloud.create(new NewVolume("client-breaker", 1, REGION, null, null, List.of()));
         emulator().faults().serverErrors(1_000, 500);
         for (int i = 0; i < 4; i++) {
             try {
-                digitalOcean.findVolume("nothing-here", REGION);
-            } catch (DigitalOceanException | CircuitBreakerOpenException e) {
+                cloud.find("nothing-here", REGION);
+            } catch (CloudUnavailableException e) {
                 // expected while DO fails
             }
         }
+        assertEquals(CircuitBreakerState.OPEN, circuitBreakers.currentState(DoCalls.BREAKER));
         int callsWhenOpen = emulator().totalCalls();
-        assertThrows(CircuitBreakerOpenException.class, () -> digitalOcean.findVolume("nothing-here", REGION));
+        CloudUnavailableException open = assertThrows(CloudUnavailableException.class, () -> cloud.volume(volume.id()));
+        assertInstanceOf(CircuitBreakerOpenException.class, open.getCause(), "another call meets the same open breaker");
+        assertTrue(open.getMessage().contains("circuit breaker digitalocean open"), open.getMessage());
+        assertThrows(CloudUnavailableException.class, () -> cloud.droplet(1001));
         assertEquals(callsWhenOpen, emulator().totalCalls(), "an open circuit does not call DO");
 
         emulator().faults().clear();
         Thread.sleep(600);
-        assertEquals(Optional.empty(), digitalOcean.findVolume("nothing-here", REGION));
-        assertEquals(Optional.empty(), digitalOcean.findVolume("nothing-here", REGION));
+        assertEquals(Optional.empty(), cloud.find("nothing-here", REGION));
+        assertEquals(volume.id(), cloud.volume(volume.id()).orElseThrow().id());
+        assertEquals(CircuitBreakerState.CLOSED, circuitBreakers.currentState(DoCalls.BREAKER));
         assertFalse(emulator().totalCalls() == callsWhenOpen, "closed again, DO is called");
+        cloud.delete(volume.id());
     }
 
     @Test
     void anErroredActionSaysSo() {
-        DoVolume volume = digitalOcean.createVolume(new NewVolume("client-errored", 1, REGION, null, null, List.of()));
+        DoVolume volume = cloud.create(new NewVolume("client-errored", 1, REGION, null, null, List.of()));
         emulator().faults().erroredActions(1);
 
-        DigitalOceanException e = assertThrows(DigitalOceanException.class, () -> digitalOcean.attach(volume, 1001));
+        CloudAction ended = awaitEnd(cloud.attach(volume.id(), REGION, 1001).orElseThrow());
 
-        assertTrue(e.getMessage().matches("DigitalOcean action \\d+ \\(attach_volume of volume client-errored, started .*\\) "
-                + "ended with status errored"), e.getMessage());
-        assertEquals(List.of(), digitalOcean.getVolume(volume.id()).orElseThrow().dropletIds());
+        assertEquals(CloudAction.Status.ERRORED, ended.status());
+        assertEquals("attach_volume", ended.type());
+        assertNotNull(ended.startedAt());
+        assertEquals(List.of(), cloud.volume(volume.id()).orElseThrow().dropletIds());
     }
 
     @Test
     void aDropletThatIsGoneIsEmpty() {
-        assertEquals(Optional.empty(), digitalOcean.droplet(424242));
-        assertTrue(digitalOcean.droplet(1001).orElseThrow().isActive());
+        assertEquals(Optional.empty(), cloud.droplet(424242));
+        assertTrue(cloud.droplet(1001).orElseThrow().isActive());
+    }
+
+    /** Polls the action until it is no longer in progress. */
+    private CloudAction awaitEnd(CloudAction action) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        CloudAction current = action;
+        while (current.status() == CloudAction.Status.IN_PROGRESS) {
+            assertTrue(System.nanoTime() < deadline, "action " + action.id() + " still in progress");
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            current = cloud.action(action.id());
+        }
+        return current;
     }
 }

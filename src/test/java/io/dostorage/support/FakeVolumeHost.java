@@ -19,8 +19,8 @@ import java.util.function.Predicate;
 /**
  * A host with an in-memory mount table, for testing the rules without root. It counts mount and
  * unmount calls, refuses to mount twice on one folder (as a careless real host would stack mounts),
- * and can be told to fail the next mount. It sees no volume's disk, unless it is told which it sees
- * ({@link #withDisks}).
+ * and can be told to fail the next mount. It sees no volume's disk, unless it is given where to look
+ * ({@link #seeing}).
  */
 public class FakeVolumeHost implements VolumeHost {
 
@@ -41,6 +41,11 @@ public class FakeVolumeHost implements VolumeHost {
     /** A host that sees the disks {@code disks} says are there. */
     public static FakeVolumeHost withDisks(Predicate<String> disks) {
         return new FakeVolumeHost(disks);
+    }
+
+    /** A host on droplet {@code droplet} that sees a volume's disk once the cloud has it attached there, as udev links it. */
+    public static FakeVolumeHost seeing(FakeCloud cloud, long droplet) {
+        return new FakeVolumeHost(name -> cloud.diskPresent(name, droplet));
     }
 
     @Override

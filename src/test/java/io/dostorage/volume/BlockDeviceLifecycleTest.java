@@ -1,9 +1,6 @@
 package io.dostorage.volume;
 
 import io.dostorage.digitalocean.Clients;
-import io.dostorage.digitalocean.DigitalOcean;
-import io.dostorage.digitalocean.DoVolume;
-import io.dostorage.digitalocean.NewVolume;
 import io.dostorage.emulator.DoEmulator;
 import io.dostorage.host.BlockDeviceHost;
 import io.dostorage.host.CommandResult;
@@ -121,17 +118,16 @@ class BlockDeviceLifecycleTest {
 
     @Test
     void aVolumeTheUserBroughtWithAFilesystemIsNeverFormattedWhateverTheOptions() throws Exception {
-        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A),
-                io.dostorage.support.TestConfig.under(folder.resolve("user")));
-        DoVolume brought = user.createVolume(new NewVolume("brought", 1, REGION, "the user's own", null, List.of()));
-        user.attach(brought, NODE_A);
+        Cloud user = Clients.cloud(emulator, NODE_A);
+        DoVolume brought = user.create(new NewVolume("brought", 1, REGION, "the user's own", null, List.of()));
+        attachToA(user, brought);
         Path device = device("dev-a", "brought");
         loops.run("mkfs.ext4", "-q", "-F", device.toString());
         Path scratch = Files.createDirectories(folder.resolve("scratch"));
         loops.run("mount", device.toString(), scratch.toString());
         Files.writeString(scratch.resolve("precious.txt"), "the user's data");
         loops.run("umount", scratch.toString());
-        user.detach(user.getVolume(brought.id()).orElseThrow(), NODE_A);
+        detachFromA(user, brought);
         commands.clear();
 
         TestNode<BlockDeviceHost> a = node(NODE_A, "dev-a");
@@ -146,14 +142,13 @@ class BlockDeviceLifecycleTest {
 
     @Test
     void aDeviceWithAPartitionTableIsRefusedAndLeftUntouched() throws Exception {
-        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A),
-                io.dostorage.support.TestConfig.under(folder.resolve("user")));
-        DoVolume brought = user.createVolume(new NewVolume("parted", 1, REGION, null, null, List.of()));
-        user.attach(brought, NODE_A);
+        Cloud user = Clients.cloud(emulator, NODE_A);
+        DoVolume brought = user.create(new NewVolume("parted", 1, REGION, null, null, List.of()));
+        attachToA(user, brought);
         Path device = device("dev-a", "parted");
         writeDosPartitionTable(device);
         String before = digestOfFirstMiB(device);
-        user.detach(user.getVolume(brought.id()).orElseThrow(), NODE_A);
+        detachFromA(user, brought);
         commands.clear();
 
         TestNode<BlockDeviceHost> a = node(NODE_A, "dev-a");
@@ -165,9 +160,9 @@ class BlockDeviceLifecycleTest {
         assertEquals(0, a.volumes().get("parted").status().get("references"), "the failed Mount holds no reference");
         assertFalse(mounted(a.mountpoint("parted")));
         awaitDetached("parted");
-        user.attach(user.getVolume(brought.id()).orElseThrow(), NODE_A);
+        attachToA(user, brought);
         assertEquals(before, digestOfFirstMiB(device("dev-a", "parted")), "not one byte of the device changed");
-        user.detach(user.getVolume(brought.id()).orElseThrow(), NODE_A);
+        detachFromA(user, brought);
     }
 
     @Test
@@ -242,7 +237,23 @@ class BlockDeviceLifecycleTest {
             }
         };
         BlockDeviceHost host = new BlockDeviceHost(folder.resolve(deviceFolder), Duration.ofSeconds(10), recording);
-        return TestNode.start(emulator, droplet, Map.of(), folder.resolve("node-" + droplet), host, new MovableClock());
+        return TestNode.start(Clients.cloud(emulator, droplet), Map.of(), folder.resolve("node-" + droplet), host,
+                new MovableClock());
+    }
+
+    /** What a user does by hand to prepare a volume: attach it to droplet A through the adapter, and wait until it is there. */
+    private void attachToA(Cloud user, DoVolume volume) throws InterruptedException {
+        user.attach(volume.id(), volume.region(), NODE_A);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!attachments(volume.name()).equals(List.of(NODE_A))) {
+            assertTrue(System.nanoTime() < deadline, volume.name() + " not attached to A: " + attachments(volume.name()));
+            Thread.sleep(20);
+        }
+    }
+
+    private void detachFromA(Cloud user, DoVolume volume) throws InterruptedException {
+        user.detach(volume.id(), volume.region(), NODE_A);
+        awaitDetached(volume.name());
     }
 
     /** How many of the host's commands were {@code tool} (mkfs counts mkfs.ext4 and mkfs.xfs). */

@@ -1,13 +1,10 @@
 package io.dostorage.volume;
 
 import io.dostorage.deadline.Deadline;
-import io.dostorage.emulator.DoEmulator;
-import io.dostorage.emulator.EmulatorSettings;
 import io.dostorage.support.BootIdFile;
+import io.dostorage.support.FakeCloud;
 import io.dostorage.support.FakeVolumeHost;
-import io.dostorage.support.OpenApiContract;
 import io.dostorage.volume.TestNode.MovableClock;
-import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,9 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The rules under what a real cluster does to a plugin: dockerd hanging up on a Mount (its 30 s cap
  * after a plain {@code docker plugin enable}) and sending it again, reboots that leave references
  * no container holds, the unmount grace between Unmounts, DigitalOcean being down. Two droplets of
- * one emulator, each node with its own state file, boot id and fake host (see {@link TestNode}).
+ * one in-memory DigitalOcean (the fake of the rules' port), each node with its own state file, boot
+ * id and fake host (see {@link TestNode}).
  */
-@QuarkusTest
 class HangUpsAndRebootsTest {
 
     private static final String REGION = "nyc1";
@@ -44,23 +41,17 @@ class HangUpsAndRebootsTest {
     @TempDir
     Path folder;
 
-    private DoEmulator emulator;
+    private FakeCloud cloud;
     private final ScheduledExecutorService callers = Executors.newScheduledThreadPool(2);
 
     @BeforeEach
     void setUp() {
-        emulator = DoEmulator.start(EmulatorSettings.defaults().withActionDelay(Duration.ofMillis(20)));
-        emulator.setContractCheck(OpenApiContract.instance());
-        emulator.addDroplet(NODE_A, REGION, folder.resolve("dev-a"));
-        emulator.addDroplet(NODE_B, REGION, folder.resolve("dev-b"));
+        cloud = new FakeCloud().addDroplet(NODE_A, REGION).addDroplet(NODE_B, REGION);
     }
 
     @AfterEach
     void tearDown() {
         callers.shutdownNow();
-        List<String> violations = emulator.violations();
-        emulator.close();
-        assertEquals(List.of(), violations, "DigitalOcean calls that DO's API description does not allow");
     }
 
     // ---- the caller hangs up ----
@@ -167,11 +158,11 @@ class HangUpsAndRebootsTest {
 
         a.volumes().remove("pgdata");
         // The process dies right after: the same state folder, a new service, DigitalOcean down.
-        emulator.faults().serverErrors(Integer.MAX_VALUE, 503);
-        TestNode<FakeVolumeHost> restarted = a.restart(emulator, new FakeVolumeHost());
+        cloud.down(true);
+        TestNode<FakeVolumeHost> restarted = a.restart(new FakeVolumeHost());
         restarted.volumes().recover();
 
-        assertTrue(emulator.volume("pgdata", REGION).isEmpty(), "deleted in DigitalOcean (delete-created)");
+        assertTrue(cloud.volume("pgdata", REGION).isEmpty(), "deleted in DigitalOcean (delete-created)");
         assertThrows(VolumeNotFoundException.class, () -> restarted.volumes().get("pgdata"));
         assertEquals(List.of(), restarted.volumes().list());
         assertFalse(a.host().isMounted(a.mountpoint("pgdata")));
@@ -187,7 +178,7 @@ class HangUpsAndRebootsTest {
         // A reboots (its mounts are gone, its state stays); meanwhile B takes the volume over.
         TestNode<FakeVolumeHost> b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "300ms"));
         b.volumes().mount("pgdata", "on-b");
-        emulator.resetCalls();
+        cloud.resetCalls();
 
         TestNode<FakeVolumeHost> rebooted = reboot(a);
         assertEquals(Map.of(), rebooted.volumes().recover());
@@ -196,7 +187,7 @@ class HangUpsAndRebootsTest {
 
         assertEquals(List.of(NODE_B), attachments("pgdata"));
         assertTrue(b.host().isMounted(b.mountpoint("pgdata")));
-        assertEquals(null, emulator.calls().get("POST /v2/volumes/{volume_id}/actions"), "A sent no action at all");
+        assertEquals(null, cloud.calls().get("POST /v2/volumes/{volume_id}/actions"), "A sent no action at all");
         Volume seen = rebooted.volumes().get("pgdata");
         assertEquals(0, seen.status().get("references"), "the reference of the earlier boot is void");
         assertEquals(String.valueOf(NODE_B), seen.status().get("attached_droplet"), "names the new holder");
@@ -226,7 +217,7 @@ class HangUpsAndRebootsTest {
         a.volumes().create("pgdata", null);
         a.volumes().mount("pgdata", "running");
 
-        TestNode<FakeVolumeHost> restarted = a.restart(emulator, new FakeVolumeHost());
+        TestNode<FakeVolumeHost> restarted = a.restart(new FakeVolumeHost());
         assertEquals(Map.of(), restarted.volumes().recover());
 
         assertEquals(Map.of("running", 1), restarted.volumes().get("pgdata").status().get("references_by_id"));
@@ -242,7 +233,7 @@ class HangUpsAndRebootsTest {
         TestNode<FakeVolumeHost> b = node(NODE_B, Map.of("dostorage.volumes.takeover", "force"));
         b.volumes().mount("pgdata", "on-b");
 
-        TestNode<FakeVolumeHost> restarted = a.restart(emulator, new FakeVolumeHost());
+        TestNode<FakeVolumeHost> restarted = a.restart(new FakeVolumeHost());
         assertEquals(Map.of(), restarted.volumes().recover());
 
         assertEquals(List.of(NODE_B), attachments("pgdata"), "recovery never takes a volume over");
@@ -261,8 +252,8 @@ class HangUpsAndRebootsTest {
         b.volumes().create("made-on-b", Map.of("size", "3"));
         assertEquals("3", a.volumes().get("made-on-b").status().get("size"), "seen in DO's list");
 
-        emulator.faults().serverErrors(Integer.MAX_VALUE, 503);
-        TestNode<FakeVolumeHost> restarted = a.restart(emulator, new FakeVolumeHost());
+        cloud.down(true);
+        TestNode<FakeVolumeHost> restarted = a.restart(new FakeVolumeHost());
         restarted.volumes().recover();
 
         assertEquals("10", restarted.volumes().get("known-here").status().get("size"));
@@ -278,17 +269,17 @@ class HangUpsAndRebootsTest {
         Path state = folder.resolve("node-" + droplet);
         Map<String, String> all = new HashMap<>(settings);
         all.put("dostorage.boot-id-file", BootIdFile.in(state).toString());
-        return TestNode.start(emulator, droplet, all, state, new FakeVolumeHost(), new MovableClock());
+        return TestNode.start(cloud.at(droplet), all, state, new FakeVolumeHost(), new MovableClock());
     }
 
     /** The node after a reboot: a new boot id, an empty mount table, the same state file. */
     private TestNode<FakeVolumeHost> reboot(TestNode<FakeVolumeHost> node) {
         BootIdFile.reboot(node.stateFolder());
-        return node.restart(emulator, new FakeVolumeHost());
+        return node.restart(new FakeVolumeHost());
     }
 
     private List<Long> attachments(String name) {
-        return emulator.volume(name, REGION).orElseThrow().dropletIds();
+        return cloud.volume(name, REGION).orElseThrow().dropletIds();
     }
 
     private void awaitAttachments(String name, List<Long> expected, Duration timeout) throws InterruptedException {

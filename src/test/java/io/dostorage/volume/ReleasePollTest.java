@@ -16,7 +16,7 @@ class ReleasePollTest {
         for (long releasedAtMillis : new long[] {300, 1200, 2100, 3700, 9000}) {
             long seen = 0;
             while (seen < releasedAtMillis) {
-                seen += VolumeService.releasePoll(Duration.ofMillis(seen), WAIT).toMillis();
+                seen += Attachments.releasePoll(Duration.ofMillis(seen), WAIT).toMillis();
             }
             long late = seen - releasedAtMillis;
             assertTrue(late <= Math.max(250, releasedAtMillis / 3), "released at " + releasedAtMillis + " ms, seen " + late + " ms late");
@@ -32,12 +32,12 @@ class ReleasePollTest {
             long waited = 0;
             int polls = 0;
             Duration poll;
-            while (waited + (poll = VolumeService.releasePoll(Duration.ofMillis(waited), wait)).toMillis() <= wait.toMillis()) {
+            while (waited + (poll = Attachments.releasePoll(Duration.ofMillis(waited), wait)).toMillis() <= wait.toMillis()) {
                 waited += poll.toMillis();
                 polls++;
-                assertTrue(poll.compareTo(VolumeService.LAST_RELEASE_POLL) <= 0, "at most every 2 s: " + poll);
+                assertTrue(poll.compareTo(Attachments.LAST_RELEASE_POLL) <= 0, "at most every 2 s: " + poll);
             }
-            long steady = wait.toMillis() / VolumeService.releasePoll(wait, wait).toMillis();
+            long steady = wait.toMillis() / Attachments.releasePoll(wait, wait).toMillis();
             assertTrue(polls <= steady + 16, polls + " polls over " + wait + ", " + steady + " of them at the longest interval");
             if (wait.equals(WAIT)) {
                 assertTrue(polls <= 36, polls + " polls over the default TAKEOVER_WAIT");

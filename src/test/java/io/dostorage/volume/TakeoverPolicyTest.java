@@ -1,6 +1,5 @@
 package io.dostorage.volume;
 
-import io.dostorage.digitalocean.DoDroplet;
 import io.dostorage.volume.TakeoverPolicy.Step;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

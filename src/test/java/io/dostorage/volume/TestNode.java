@@ -1,13 +1,8 @@
 package io.dostorage.volume;
 
-import io.dostorage.config.PluginConfig;
-import io.dostorage.digitalocean.Clients;
-import io.dostorage.digitalocean.DigitalOcean;
-import io.dostorage.digitalocean.Endpoints;
-import io.dostorage.digitalocean.ThisDroplet;
-import io.dostorage.emulator.DoEmulator;
-import io.dostorage.host.VolumeHost;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dostorage.config.PluginConfig;
+import io.dostorage.host.VolumeHost;
 import io.dostorage.state.Boot;
 import io.dostorage.state.VolumeStore;
 import io.dostorage.support.TestConfig;
@@ -23,38 +18,38 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One plugin "node" built by hand: a droplet of the emulator, its own state folder, a host and a
- * clock, and the {@link VolumeService} over them. Building nodes by hand lets one test run two
- * droplets, and restart one on the same state. The Quarkus application must be running (its REST
- * client builds the DigitalOcean client).
+ * One plugin "node" built by hand: a droplet's view of DigitalOcean (the in-memory fake of the port,
+ * or the real adapter against the emulator), its own state folder, a host and a clock, and the
+ * {@link VolumeService} over them. Building nodes by hand lets one test run two droplets, and
+ * restart one on the same state.
  */
-record TestNode<H extends VolumeHost>(long droplet, Map<String, String> settings, Path stateFolder,
-                                      PluginConfig config, VolumeStore store, H host, MovableClock clock,
-                                      VolumeService volumes) {
+record TestNode<H extends VolumeHost>(Cloud cloud, Map<String, String> settings, Path stateFolder, PluginConfig config,
+                                      VolumeStore store, H host, MovableClock clock, VolumeService volumes) {
 
     /** Settings every node starts from: release at once, short takeover wait, fast action polls. */
     static final Map<String, String> FAST = Map.of("dostorage.volumes.unmount-grace", "0s",
             "dostorage.volumes.takeover-wait", "1s", "dostorage.digitalocean.action-poll-initial", "10ms",
             "dostorage.digitalocean.action-poll-max", "20ms");
 
-    static <H extends VolumeHost> TestNode<H> start(DoEmulator emulator, long droplet, Map<String, String> settings,
-                                                    Path stateFolder, H host, MovableClock clock) {
+    static <H extends VolumeHost> TestNode<H> start(Cloud cloud, Map<String, String> settings, Path stateFolder, H host,
+                                                    MovableClock clock) {
         Map<String, String> all = new HashMap<>(FAST);
         all.putAll(settings);
         PluginConfig config = TestConfig.with(stateFolder, all);
         VolumeStore store = TestState.open(config.stateDir(), new Boot(config.bootIdFile()));
-        Endpoints endpoints = Clients.endpoints(emulator, droplet);
-        DigitalOcean digitalOcean = Clients.digitalOcean(endpoints, config);
-        ThisDroplet thisDroplet = Clients.thisDroplet(endpoints);
-        VolumeService service = new VolumeService(store, host, digitalOcean, thisDroplet,
-                new RemoteVolumes(digitalOcean, thisDroplet, store, new ObjectMapper().findAndRegisterModules(), config, clock),
+        VolumeService service = new VolumeService(store, host, cloud,
+                new RemoteVolumes(cloud, store, new ObjectMapper().findAndRegisterModules(), config, clock),
                 new Steps(store, config), config, clock);
-        return new TestNode<>(droplet, Map.copyOf(settings), stateFolder, config, store, host, clock, service);
+        return new TestNode<>(cloud, Map.copyOf(settings), stateFolder, config, store, host, clock, service);
     }
 
     /** This node after a plugin restart: same droplet, state folder and clock, with {@code host} as the mount table. */
-    <N extends VolumeHost> TestNode<N> restart(DoEmulator emulator, N newHost) {
-        return start(emulator, droplet, settings, stateFolder, newHost, clock);
+    <N extends VolumeHost> TestNode<N> restart(N newHost) {
+        return start(cloud, settings, stateFolder, newHost, clock);
+    }
+
+    long droplet() {
+        return cloud.dropletId();
     }
 
     /** Where volume {@code name} is mounted on this node. */

@@ -2,32 +2,16 @@ package io.dostorage.volume;
 
 import io.dostorage.volume.TestNode.MovableClock;
 
-import io.dostorage.config.PluginConfig;
-import io.dostorage.digitalocean.Clients;
-import io.dostorage.digitalocean.DigitalOcean;
-import io.dostorage.digitalocean.Endpoints;
-import io.dostorage.digitalocean.NewVolume;
-import io.dostorage.digitalocean.ThisDroplet;
-import io.dostorage.emulator.DoEmulator;
-import io.dostorage.emulator.EmulatedVolume;
-import io.dostorage.emulator.EmulatorSettings;
-import io.dostorage.state.VolumeStore;
+import io.dostorage.support.FakeCloud;
 import io.dostorage.support.FakeVolumeHost;
-import io.dostorage.support.OpenApiContract;
-import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,47 +28,37 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The volume rules on two droplets ("nodes") that share one DigitalOcean emulator, each with its
- * own state file and a fake host (a stateful mount table). DigitalOcean calls are counted on the
- * emulator, and every request and response is checked against DO's API description. The nodes are
- * built by hand; Quarkus runs only because its REST client needs a running application.
+ * The volume rules on two droplets ("nodes") that share one DigitalOcean, the in-memory fake of the
+ * rules' port, each with its own state file and a fake host (a stateful mount table). DigitalOcean
+ * calls are counted as the emulator counts DO's requests: they are a budget shared by every node of
+ * a cluster. The adapter behind the port is tested against the emulator (DigitalOceanClientTest,
+ * BlockDeviceLifecycleTest and the ITs).
  */
-@QuarkusTest
 class VolumeServiceTest {
 
     private static final String REGION = "nyc1";
     private static final long NODE_A = 1001;
     private static final long NODE_B = 2002;
-    private static final String ATTACH_CALLS = "POST /v2/volumes/{volume_id}/actions";
+    private static final String ATTACH_CALLS = FakeCloud.ACTIONS;
 
     @TempDir
     Path folder;
 
-    private DoEmulator emulator;
+    private FakeCloud cloud;
     private TestNode<FakeVolumeHost> a;
 
     @BeforeEach
     void setUp() {
-        emulator = DoEmulator.start(EmulatorSettings.defaults().withActionDelay(Duration.ofMillis(20)));
-        emulator.setContractCheck(OpenApiContract.instance());
-        emulator.addDroplet(NODE_A, REGION, folder.resolve("dev-a"));
-        emulator.addDroplet(NODE_B, REGION, folder.resolve("dev-b"));
+        cloud = new FakeCloud().addDroplet(NODE_A, REGION).addDroplet(NODE_B, REGION);
         a = node(NODE_A, Map.of());
-    }
-
-    @AfterEach
-    void tearDown() {
-        List<String> violations = emulator.violations();
-        emulator.close();
-        assertEquals(List.of(), violations, "DigitalOcean calls that DO's API description does not allow");
     }
 
     @Test
     void createMakesATaggedDigitalOceanVolumeWithTheDefaults() {
         Volume volume = a.volumes().create("pgdata", null);
 
-        EmulatedVolume made = emulator.volume("pgdata", REGION).orElseThrow();
-        assertEquals(10, made.sizeGigabytes());
+        DoVolume made = cloud.volume("pgdata", REGION).orElseThrow();
+        assertEquals(10, made.sizeGib());
         assertTrue(made.tags().contains(VolumeService.CREATED_TAG));
         assertEquals(made.id(), volume.status().get("id"));
         assertEquals(REGION, volume.status().get("region"));
@@ -95,8 +69,8 @@ class VolumeServiceTest {
 
     @Test
     void createAdoptsAVolumeTheUserBroughtAndRefusesAnotherSize() {
-        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config());
-        user.createVolume(new NewVolume("brought", 25, REGION, "mine", null, List.of()));
+        Cloud user = cloud.at(NODE_A);
+        user.create(new NewVolume("brought", 25, REGION, "mine", null, List.of()));
 
         VolumeConflictException e = assertThrows(VolumeConflictException.class,
                 () -> a.volumes().create("brought", Map.of("size", "10")));
@@ -105,49 +79,49 @@ class VolumeServiceTest {
         Volume adopted = a.volumes().create("brought", null);
         assertEquals("25", adopted.status().get("size"));
         assertEquals(false, adopted.status().get("created_by_plugin"));
-        assertEquals(1, emulator.volumes().size(), "nothing new was created in DigitalOcean");
+        assertEquals(1, cloud.volumes().size(), "nothing new was created in DigitalOcean");
     }
 
     @Test
     void createOfAKnownVolumeWithTheSameOptionsMakesNoDigitalOceanCall() {
         a.volumes().create("pgdata", Map.of("size", "20"));
-        emulator.resetCalls();
+        cloud.resetCalls();
 
         a.volumes().create("pgdata", Map.of("size", "020"));
 
-        assertEquals(0, emulator.totalCalls());
+        assertEquals(0, cloud.totalCalls());
     }
 
     @Test
     void mountEndsItsAttachWaitWhenTheDiskAppearsHereWithoutPollingTheAction() {
-        // This node sees the emulator's device folder for droplet A, as a droplet sees /dev/disk/by-id;
-        // its first action poll would be 5 s after the attach request.
+        // This node's host sees droplet A's disks, as a droplet sees /dev/disk/by-id; its first action
+        // poll would be 5 s after the attach request.
         TestNode<FakeVolumeHost> sees = node(NODE_A, Map.of("dostorage.digitalocean.action-poll-initial", "5s",
-                "dostorage.digitalocean.action-poll-max", "5s"), "sees", seeing("dev-a"), new MovableClock());
+                "dostorage.digitalocean.action-poll-max", "5s"), "sees", FakeVolumeHost.seeing(cloud, NODE_A), new MovableClock());
         sees.volumes().create("pgdata", null);
-        emulator.resetCalls();
+        cloud.resetCalls();
 
         Path mounted = sees.volumes().mount("pgdata", "id-a");
 
         assertTrue(sees.host().isMounted(mounted));
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
-        assertEquals(Map.of("GET /v2/volumes/{volume_id}", 1, ATTACH_CALLS, 1), emulator.calls(),
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(Map.of("GET /v2/volumes/{volume_id}", 1, ATTACH_CALLS, 1), cloud.calls(),
                 "the disk appearing ended the wait: no action poll");
     }
 
     @Test
     void anAttachThatErrorsFailsTheMountEvenWhileWatchingForTheDisk() {
         TestNode<FakeVolumeHost> sees = node(NODE_A, Map.of("dostorage.digitalocean.action-poll-max", "200ms"), "sees",
-                seeing("dev-a"), new MovableClock());
+                FakeVolumeHost.seeing(cloud, NODE_A), new MovableClock());
         sees.volumes().create("pgdata", null);
-        emulator.faults().erroredActions(1);
+        cloud.erroredActions(1);
 
         RuntimeException e = assertThrows(RuntimeException.class, () -> sees.volumes().mount("pgdata", "id-a"));
 
         assertTrue(e.getMessage().contains("attach_volume of volume pgdata") && e.getMessage().contains("ended with status errored"),
                 e.getMessage());
         assertEquals(0, sees.host().mountCalls());
-        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertTrue(sees.store().findVolume("pgdata").orElseThrow().references().isEmpty(), "no reference for a failed Mount");
     }
 
@@ -158,26 +132,26 @@ class VolumeServiceTest {
                 "dostorage.digitalocean.action-poll-max", "200ms"), "patient");
         node.volumes().create("pgdata", null);
         node.volumes().mount("pgdata", "id-a");
-        emulator.resetCalls();
+        cloud.resetCalls();
 
         node.volumes().unmount("pgdata", "id-a"); // UNMOUNT_GRACE 0s: released at once
 
-        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
-        assertEquals(Map.of(ATTACH_CALLS, 1, "GET /v2/actions/{action_id}", 1), emulator.calls(),
+        assertEquals(List.of(), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(Map.of(ATTACH_CALLS, 1, "GET /v2/actions/{action_id}", 1), cloud.calls(),
                 "one detach, polled once: nobody waits for a release");
     }
 
     @Test
     void mountWithoutALocalSignOfTheDiskWaitsForDigitalOceansActionStatus() {
-        // Node a's device folder is not where the emulator links droplet A's disks.
+        // Node a's host does not see droplet A's disks.
         a.volumes().create("pgdata", null);
-        emulator.resetCalls();
+        cloud.resetCalls();
 
         a.volumes().mount("pgdata", "id-a");
 
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
-        assertTrue(emulator.calls().getOrDefault("GET /v2/actions/{action_id}", 0) >= 1,
-                "polled the action until DO said completed: " + emulator.calls());
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertTrue(cloud.calls().getOrDefault("GET /v2/actions/{action_id}", 0) >= 1,
+                "polled the action until DO said completed: " + cloud.calls());
     }
 
     @Test
@@ -190,16 +164,16 @@ class VolumeServiceTest {
         assertEquals(a.config().mountRoot().toAbsolutePath().resolve("pgdata"), first);
         assertEquals(first, second);
         assertEquals(1, a.host().mountCalls());
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
-        assertEquals(1, emulator.calls().get(ATTACH_CALLS));
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(1, cloud.calls().get(ATTACH_CALLS));
 
         a.volumes().unmount("pgdata", "id-a");
         assertTrue(a.host().isMounted(first), "still mounted while id-b holds it");
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
 
         a.volumes().unmount("pgdata", "id-b");
         assertFalse(a.host().isMounted(first));
-        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds(), "released for other droplets");
+        assertEquals(List.of(), cloud.volume("pgdata", REGION).orElseThrow().dropletIds(), "released for other droplets");
         assertEquals(Optional.empty(), a.volumes().path("pgdata"));
     }
 
@@ -207,31 +181,31 @@ class VolumeServiceTest {
     void getAndPathOfAMountedVolumeMakeNoDigitalOceanCall() {
         a.volumes().create("pgdata", null);
         Path mountpoint = a.volumes().mount("pgdata", "id-a");
-        emulator.resetCalls();
+        cloud.resetCalls();
 
         for (int i = 0; i < 10; i++) {
             assertEquals(mountpoint, a.volumes().get("pgdata").mountpoint());
             assertEquals(Optional.of(mountpoint), a.volumes().path("pgdata"));
         }
 
-        assertEquals(0, emulator.totalCalls());
+        assertEquals(0, cloud.totalCalls());
     }
 
     @Test
     void getOfAVolumeThisNodeDoesNotKnowAsksDigitalOceansListOncePerCachePeriod() {
         a.volumes().create("pgdata", null);
         TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
-        emulator.resetCalls();
+        cloud.resetCalls();
 
         for (int i = 0; i < 5; i++) {
             assertEquals("pgdata", b.volumes().get("pgdata").name());
             assertThrows(VolumeNotFoundException.class, () -> b.volumes().get("unknown"));
         }
 
-        assertEquals(1, emulator.totalCalls());
+        assertEquals(1, cloud.totalCalls());
         b.clock().advance(Duration.ofSeconds(31));
         b.volumes().get("pgdata");
-        assertEquals(2, emulator.totalCalls());
+        assertEquals(2, cloud.totalCalls());
     }
 
     @Test
@@ -248,7 +222,7 @@ class VolumeServiceTest {
 
         a.volumes().unmount("pgdata", "container-1");
         assertTrue(a.host().isMounted(mountpoint), "the running container still holds it");
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertEquals(1, a.volumes().get("pgdata").status().get("references"));
 
         a.volumes().unmount("pgdata", "container-1");
@@ -267,7 +241,7 @@ class VolumeServiceTest {
         Path mountpoint = b.volumes().mount("pgdata", "on-b");
 
         assertTrue(b.host().isMounted(mountpoint));
-        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_B), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertEquals(true, b.volumes().get("pgdata").status().get("created_by_plugin"), "adopted, and known as the plugin's");
     }
 
@@ -280,7 +254,7 @@ class VolumeServiceTest {
 
         assertEquals("mounting volume pgdata: wrong fs type", e.getMessage());
         assertEquals(0, a.volumes().get("pgdata").status().get("references"));
-        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
@@ -299,13 +273,13 @@ class VolumeServiceTest {
     @Test
     void takeoverWaitDetachesAtOnceFromADropletThatIsOff() {
         holdOnA("pgdata", "wait");
-        emulator.setDropletStatus(NODE_A, "off");
+        cloud.setDropletStatus(NODE_A, "off");
         TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
 
         long start = System.nanoTime();
         b.volumes().mount("pgdata", "on-b");
 
-        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_B), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofMillis(900)) < 0, "did not wait");
     }
 
@@ -315,12 +289,12 @@ class VolumeServiceTest {
             String name = "gone-" + policy;
             holdOnA(name, policy);
         }
-        emulator.removeDroplet(NODE_A);
+        cloud.removeDroplet(NODE_A);
         TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
 
         for (String policy : List.of("wait", "force", "never")) {
             b.volumes().mount("gone-" + policy, "on-b");
-            assertEquals(List.of(NODE_B), emulator.volume("gone-" + policy, REGION).orElseThrow().dropletIds(), policy);
+            assertEquals(List.of(NODE_B), cloud.volume("gone-" + policy, REGION).orElseThrow().dropletIds(), policy);
         }
     }
 
@@ -338,7 +312,7 @@ class VolumeServiceTest {
             b.volumes().mount(name, "on-b");
 
             release.get(10, TimeUnit.SECONDS);
-            assertEquals(List.of(NODE_B), emulator.volume(name, REGION).orElseThrow().dropletIds(), policy);
+            assertEquals(List.of(NODE_B), cloud.volume(name, REGION).orElseThrow().dropletIds(), policy);
             assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve(name)), "released cleanly by its holder");
         }
     }
@@ -350,7 +324,7 @@ class VolumeServiceTest {
 
         b.volumes().mount("pgdata", "on-b");
 
-        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_B), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
@@ -361,20 +335,20 @@ class VolumeServiceTest {
         long start = System.nanoTime();
         b.volumes().mount("pgdata", "on-b");
 
-        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_B), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0, "did not wait");
     }
 
     @Test
     void takeoverForceDetachesAtOnceFromADropletThatIsOff() {
         holdOnA("pgdata", "force");
-        emulator.setDropletStatus(NODE_A, "off");
+        cloud.setDropletStatus(NODE_A, "off");
         TestNode<FakeVolumeHost> b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "30s"));
 
         long start = System.nanoTime();
         b.volumes().mount("pgdata", "on-b");
 
-        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_B), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0, "did not wait");
     }
 
@@ -393,7 +367,7 @@ class VolumeServiceTest {
 
         release.get(10, TimeUnit.SECONDS);
         assertFalse(a.host().isMounted(a.mountpoint("pgdata")), "A unmounted when its container stopped");
-        assertEquals(List.of(NODE_B), emulator.volume("pgdata", REGION).orElseThrow().dropletIds(),
+        assertEquals(List.of(NODE_B), cloud.volume("pgdata", REGION).orElseThrow().dropletIds(),
                 "A's late release detached nothing from B");
     }
 
@@ -406,21 +380,21 @@ class VolumeServiceTest {
 
         assertTrue(e.getMessage().startsWith("mounting volume pgdata: it is attached to droplet 1001 (droplet-1001, active), "
                 + "which did not release it within 1s; takeover policy never does not detach"), e.getMessage());
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertEquals(0, b.volumes().get("pgdata").status().get("references"));
     }
 
     @Test
     void takeoverNeverFailsAtOnceForAHolderThatIsOff() {
         holdOnA("pgdata", "never");
-        emulator.setDropletStatus(NODE_A, "off");
+        cloud.setDropletStatus(NODE_A, "off");
         TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
 
         VolumeInUseException e = assertThrows(VolumeInUseException.class, () -> b.volumes().mount("pgdata", "on-b"));
 
         assertTrue(e.getMessage().startsWith("mounting volume pgdata: it is attached to droplet 1001 (droplet-1001, off); "
                 + "takeover policy never does not detach"), e.getMessage());
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
@@ -448,19 +422,19 @@ class VolumeServiceTest {
         assertTrue(elsewhere.getMessage().startsWith("removing volume pgdata: it is attached to droplet 1001"),
                 elsewhere.getMessage());
 
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertEquals(1, a.volumes().get("pgdata").status().get("references"));
     }
 
     @Test
     void removeDeletesOnlyWhatThePolicySays() {
-        DigitalOcean user = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config());
-        user.createVolume(new NewVolume("brought", 1, REGION, null, null, List.of()));
+        Cloud user = cloud.at(NODE_A);
+        user.create(new NewVolume("brought", 1, REGION, null, null, List.of()));
         a.volumes().create("brought", null);
         a.volumes().create("created", null);
         a.volumes().create("kept", Map.of("remove", "keep"));
         a.volumes().create("deleted", Map.of("remove", "delete"));
-        user.createVolume(new NewVolume("brought-deleted", 1, REGION, null, null, List.of()));
+        user.create(new NewVolume("brought-deleted", 1, REGION, null, null, List.of()));
         a.volumes().create("brought-deleted", Map.of("remove", "delete"));
 
         for (String name : List.of("brought", "created", "kept", "deleted", "brought-deleted")) {
@@ -469,11 +443,11 @@ class VolumeServiceTest {
             a.volumes().remove(name);
         }
 
-        assertTrue(emulator.volume("brought", REGION).isPresent(), "delete-created never deletes a volume the user brought");
-        assertFalse(emulator.volume("created", REGION).isPresent(), "delete-created deletes what the plugin created");
-        assertTrue(emulator.volume("kept", REGION).isPresent());
-        assertFalse(emulator.volume("deleted", REGION).isPresent());
-        assertFalse(emulator.volume("brought-deleted", REGION).isPresent());
+        assertTrue(cloud.volume("brought", REGION).isPresent(), "delete-created never deletes a volume the user brought");
+        assertFalse(cloud.volume("created", REGION).isPresent(), "delete-created deletes what the plugin created");
+        assertTrue(cloud.volume("kept", REGION).isPresent());
+        assertFalse(cloud.volume("deleted", REGION).isPresent());
+        assertFalse(cloud.volume("brought-deleted", REGION).isPresent());
         assertEquals(List.of(), a.store().listVolumes(), "all forgotten on this node");
     }
 
@@ -488,11 +462,11 @@ class VolumeServiceTest {
         graceful.volumes().mount("pgdata", "real");
 
         Thread.sleep(700);
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
-        assertEquals(1, emulator.calls().get(ATTACH_CALLS), "one attach for the pair and the real mount");
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(1, cloud.calls().get(ATTACH_CALLS), "one attach for the pair and the real mount");
 
         graceful.volumes().unmount("pgdata", "real");
-        assertEquals(List.of(NODE_A), emulator.volume("pgdata", REGION).orElseThrow().dropletIds(), "kept during the grace");
+        assertEquals(List.of(NODE_A), cloud.volume("pgdata", REGION).orElseThrow().dropletIds(), "kept during the grace");
         awaitDetached("pgdata", Duration.ofSeconds(5));
         awaitReleased(graceful, "pgdata");
         assertFalse(graceful.host().isMounted(graceful.volumes().mountRoot().resolve("pgdata")));
@@ -503,14 +477,14 @@ class VolumeServiceTest {
         a.volumes().create("idle", null);
         a.volumes().create("busy", null);
         a.volumes().mount("busy", "c");
-        emulator.resetCalls();
+        cloud.resetCalls();
 
         for (int minute = 0; minute < 60; minute++) {
             a.clock().advance(Duration.ofMinutes(1));
             assertEquals(List.of(), a.volumes().sweep());
         }
 
-        assertEquals(0, emulator.totalCalls());
+        assertEquals(0, cloud.totalCalls());
     }
 
     @Test
@@ -529,7 +503,7 @@ class VolumeServiceTest {
 
         assertFalse(a.host().isMounted(stray));
         assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve("pgdata")));
-        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
@@ -561,14 +535,14 @@ class VolumeServiceTest {
 
         assertEquals(0, restarted.volumes().get("pgdata").status().get("references"));
         assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve("pgdata")));
-        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
     }
 
     @Test
     void recoveryRecordsAVolumeWhoseCreateDiedAfterDigitalOceanMadeIt() {
-        DigitalOcean plugin = Clients.digitalOcean(Clients.endpoints(emulator, NODE_A), a.config());
+        Cloud plugin = cloud.at(NODE_A);
         a.store().beginOperation("pgdata", "create", null);
-        plugin.createVolume(new NewVolume("pgdata", 10, REGION, null, null, List.of(VolumeService.CREATED_TAG)));
+        plugin.create(new NewVolume("pgdata", 10, REGION, null, null, List.of(VolumeService.CREATED_TAG)));
 
         TestNode<FakeVolumeHost> restarted = restart(a, a.host());
         assertEquals(Map.of(), restarted.volumes().recover());
@@ -580,7 +554,7 @@ class VolumeServiceTest {
     @Test
     void concurrentMountAndUnmountPairsEndUnmountedDetachedWithOneAttachPerMountCycle() throws Exception {
         a.volumes().create("pgdata", null);
-        emulator.resetCalls();
+        cloud.resetCalls();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> pairs = new ArrayList<>();
@@ -599,10 +573,10 @@ class VolumeServiceTest {
         }
         assertEquals(0, a.volumes().get("pgdata").status().get("references"));
         assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve("pgdata")));
-        assertEquals(List.of(), emulator.volume("pgdata", REGION).orElseThrow().dropletIds());
+        assertEquals(List.of(), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
         assertEquals(a.host().mountCalls(), a.host().unmountCalls());
-        assertEquals(2 * a.host().mountCalls(), emulator.calls().get(ATTACH_CALLS),
-                "one attach and one detach per mount cycle: " + emulator.calls());
+        assertEquals(2 * a.host().mountCalls(), cloud.calls().get(ATTACH_CALLS),
+                "one attach and one detach per mount cycle: " + cloud.calls());
     }
 
     // ---- helpers ----
@@ -615,7 +589,7 @@ class VolumeServiceTest {
 
     private void awaitDetached(String name, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!emulator.volume(name, REGION).orElseThrow().dropletIds().isEmpty()) {
+        while (!cloud.volume(name, REGION).orElseThrow().dropletIds().isEmpty()) {
             assertTrue(System.nanoTime() < deadline, name + " still attached after " + timeout);
             Thread.sleep(20);
         }
@@ -641,17 +615,11 @@ class VolumeServiceTest {
 
     /** The same node after a restart of the plugin: same state file and clock, with the given mount table. */
     private TestNode<FakeVolumeHost> restart(TestNode<FakeVolumeHost> node, FakeVolumeHost host) {
-        return node.restart(emulator, host);
+        return node.restart(host);
     }
 
     private TestNode<FakeVolumeHost> node(long droplet, Map<String, String> settings, String stateName, FakeVolumeHost host, MovableClock clock) {
-        return TestNode.start(emulator, droplet, settings, folder.resolve(stateName), host, clock);
-    }
-
-    /** A host whose disks are the links the emulator makes in {@code deviceFolder}, as udev makes them on a droplet. */
-    private FakeVolumeHost seeing(String deviceFolder) {
-        Path devices = folder.resolve(deviceFolder);
-        return FakeVolumeHost.withDisks(name -> Files.exists(devices.resolve("scsi-0DO_Volume_" + name)));
+        return TestNode.start(cloud.at(droplet), settings, folder.resolve(stateName), host, clock);
     }
 
     private static void sleep(long millis) {

@@ -1,4 +1,4 @@
-package io.dostorage.digitalocean;
+package io.dostorage.volume;
 
 import java.util.List;
 

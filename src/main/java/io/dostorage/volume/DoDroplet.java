@@ -1,4 +1,4 @@
-package io.dostorage.digitalocean;
+package io.dostorage.volume;
 
 import java.util.List;
 
@@ -15,9 +15,5 @@ public record DoDroplet(long id, String name, String status, String region, List
 
     public boolean isActive() {
         return "active".equals(status);
-    }
-
-    static DoDroplet of(DoWire.Droplet d) {
-        return new DoDroplet(d.id(), d.name(), d.status(), d.region() == null ? null : d.region().slug(), d.volumeIds());
     }
 }

@@ -1,0 +1,56 @@
+package io.dostorage.digitalocean;
+
+import jakarta.ws.rs.core.Response;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One call of DigitalOcean's API v2: how the REST client sends it, and how its successful answer is
+ * read. Every call the plugin makes is one of these, and goes through {@link DoCalls#send}, so that
+ * one retry policy and one circuit breaker see them all.
+ */
+record DoRequest<T>(Function<DigitalOceanApi, Response> send, Function<Response, T> read) {
+
+    /** The largest page DO serves (OpenAPI: per_page maximum 200). */
+    static final int MAX_PAGE_SIZE = 200;
+
+    static DoRequest<DoWire.VolumePage> listVolumes(String name, String region, int page) {
+        return new DoRequest<>(api -> api.listVolumes(name, region, page, MAX_PAGE_SIZE),
+                r -> r.readEntity(DoWire.VolumePage.class));
+    }
+
+    static DoRequest<DoWire.Volume> getVolume(String id) {
+        return new DoRequest<>(api -> api.getVolume(id), r -> r.readEntity(DoWire.VolumeEnvelope.class).volume());
+    }
+
+    static DoRequest<DoWire.Volume> createVolume(DoWire.NewVolume volume) {
+        return new DoRequest<>(api -> api.createVolume(volume), r -> r.readEntity(DoWire.VolumeEnvelope.class).volume());
+    }
+
+    static DoRequest<Void> deleteVolume(String id) {
+        return new DoRequest<>(api -> api.deleteVolume(id), r -> null);
+    }
+
+    static DoRequest<DoWire.Action> volumeAction(String volumeId, DoWire.VolumeAction action) {
+        return new DoRequest<>(api -> api.volumeAction(volumeId, action),
+                r -> r.readEntity(DoWire.ActionEnvelope.class).action());
+    }
+
+    static DoRequest<DoWire.Action> getAction(long id) {
+        return new DoRequest<>(api -> api.getAction(id), r -> r.readEntity(DoWire.ActionEnvelope.class).action());
+    }
+
+    static DoRequest<DoWire.Droplet> getDroplet(long id) {
+        return new DoRequest<>(api -> api.getDroplet(id), r -> r.readEntity(DoWire.DropletEnvelope.class).droplet());
+    }
+
+    static DoRequest<Void> createTag(String tag) {
+        return new DoRequest<>(api -> api.createTag(new DoWire.NewTag(tag)), r -> null);
+    }
+
+    static DoRequest<Void> tagVolume(String tag, String volumeId) {
+        return new DoRequest<>(api -> api.tagResources(tag,
+                new DoWire.TagResources(List.of(new DoWire.TagResource(volumeId, "volume")))), r -> null);
+    }
+}
