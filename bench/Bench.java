@@ -26,53 +26,84 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The dostorage benchmark: the packaged plugin (target/quarkus-app/quarkus-run.jar) against the
+ * The dostorage benchmark: two runtimes of the same build side by side in one run, against the
  * standalone DigitalOcean emulator (io.dostorage.emulator.EmulatorMain) with a fixed action
- * latency, spoken to over its unix socket as dockerd does. Prints one Markdown table.
+ * latency, spoken to over the plugin's unix socket as dockerd does. Prints one Markdown table and,
+ * with {@code --json FILE}, writes the headline numbers of both.
  *
- * <p>JDK only, run by the source launcher: {@code java bench/Bench.java [options]} from the repo
- * root, after {@code ./mvnw -B -ntp package -DskipTests} (bench/run.sh does both).
+ * <ul>
+ * <li><b>shipped</b>: what the managed plugin's image runs, made on this machine: the jlink'd Java 25
+ *     runtime ({@code src/main/docker/jlink.sh}, in {@code target/java-runtime}), the aot-jar layout
+ *     ({@code target/quarkus-aot}) and an AOT cache trained by {@code src/main/docker/aot-cache.sh}
+ *     with config.json's entry point, as the image build does;
+ * <li><b>reference</b>: the runtime shipped before, Java 17, the fast-jar ({@code target/quarkus-app}),
+ *     an AppCDS archive made by one start of the plugin, and the flags shipped with it.
+ * </ul>
+ * Both are measured in the same minutes, their starts interleaved, so that their ratio does not
+ * depend on what else the machine is doing. Before any measurement, each is started once with
+ * {@code -XX:AOTMode=on} or {@code -Xshare:on}, with which the JVM refuses to start unless it uses
+ * the cache or archive: a JVM otherwise ignores one it cannot map, silently.
  *
- * <p>Options: {@code --action-delay MS} (default 500), {@code --starts N} (5), {@code --seconds S}
- * per throughput run (5), {@code --idle-seconds S} (20), {@code --flags "..."} (JVM flags instead
- * of config.json's, for tuning experiments), {@code --env K=V} (a plugin setting, repeatable),
- * {@code --only startup} (just the start-up, RSS and 32-client Get rows), {@code --keep} (keep the
- * /tmp/dsbench-* folder with the plugin and emulator logs).
+ * <p>JDK only, run by the source launcher from the repo root after the build (bench/run.sh does it
+ * all): {@code java bench/Bench.java --shipped-java target/java-runtime/bin/java [options]}.
+ *
+ * <p>Options: {@code --action-delay MS} (default 500), {@code --starts N} (5 each), {@code --seconds S}
+ * of the 1-client Get run (5), {@code --idle-seconds S} (20), {@code --flags "..."} (the shipped row's JVM
+ * flags instead of config.json's, for tuning experiments; a new cache is trained for them),
+ * {@code --env K=V} (a plugin setting for both rows, repeatable), {@code --only startup} (no DO-call
+ * rows, no Get run, no idle count: for flag experiments), {@code --json FILE}, {@code --keep} (keep the /tmp/dsbench-* folder with the logs).
  */
 public class Bench {
 
     static final String REGION = "nyc1";
     static final long ME = 1001;
     static final long OTHER = 1002;
+    static final int RESTORED = 200;
     static final List<Process> PROCESSES = new CopyOnWriteArrayList<>();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The flags shipped with the Java 17 fast-jar (config.json before Java 25), AppCDS archive last. */
+    static final List<String> REFERENCE_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx64m", "-Xmn8m",
+            "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError", "-Dorg.sqlite.tmpdir=/tmp", "-XX:-UsePerfData");
 
     static Path repo;
-    static Path appDir;
     static Path work;
-    static String java;
-    static List<String> flags;
-    static String flagSource;
+    static String emulatorJava;
     static int actionDelayMs = 500;
     static int starts = 5;
     static int seconds = 5;
     static int idleSeconds = 20;
     static String only = "";
     static boolean keep;
+    static Path jsonFile;
+    static String shippedJava;
+    static String referenceJava;
+    static List<String> flagsOverride;
     static String emulatorUrl;
+    static Path emulatorDevices;
+    static Process emulator;
     static String loadAtStart;
     /** Extra plugin settings (--env K=V), e.g. ACTION_POLL_INITIAL=50ms to weigh poll intervals. */
     static final Map<String, String> PLUGIN_ENV = new LinkedHashMap<>();
 
-    /** Rows of the table, in order: what, value, target. */
+    /** Rows of the table, in order: what, shipped, reference, target. */
     static final List<String[]> ROWS = new ArrayList<>();
+
+    /** One runtime under test: its java, its packaged app and its JVM flags (with paths of this machine). */
+    record Runtime(String key, String java, Path appDir, List<String> flags, String describe) {
+        Map<String, Object> json() {
+            return RESULTS.computeIfAbsent(key, k -> new LinkedHashMap<>());
+        }
+    }
+
+    static final Map<String, Map<String, Object>> RESULTS = new LinkedHashMap<>();
+    static Runtime shipped;
+    static Runtime reference;
 
     public static void main(String[] args) throws Exception {
         for (int i = 0; i < args.length; i++) {
@@ -81,12 +112,12 @@ public class Bench {
                 case "--starts" -> starts = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--idle-seconds" -> idleSeconds = Integer.parseInt(args[++i]);
-                case "--flags" -> {
-                    flags = List.of(args[++i].trim().split("\\s+"));
-                    flagSource = "--flags";
-                }
+                case "--flags" -> flagsOverride = List.of(args[++i].trim().split("\\s+"));
                 case "--only" -> only = args[++i];
                 case "--keep" -> keep = true;
+                case "--json" -> jsonFile = Path.of(args[++i]).toAbsolutePath();
+                case "--shipped-java" -> shippedJava = Path.of(args[++i]).toAbsolutePath().toString();
+                case "--reference-java" -> referenceJava = Path.of(args[++i]).toAbsolutePath().toString();
                 case "--env" -> {
                     String[] kv = args[++i].split("=", 2);
                     PLUGIN_ENV.put(kv[0], kv[1]);
@@ -96,22 +127,24 @@ public class Bench {
         }
         loadAtStart = load();
         repo = Path.of("").toAbsolutePath();
-        appDir = repo.resolve("target/quarkus-app");
-        if (!Files.isRegularFile(appDir.resolve("quarkus-run.jar"))) {
-            fail("no target/quarkus-app/quarkus-run.jar: run ./mvnw -B -ntp package -DskipTests first (bench/run.sh does)");
+        emulatorJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        if (referenceJava == null) {
+            referenceJava = emulatorJava;
         }
-        java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        if (flags == null) {
-            flags = shippedFlags();
-            flagSource = "config.json";
+        if (shippedJava == null) {
+            fail("--shipped-java: the jlink'd Java 25 runtime's java (bench/run.sh makes target/java-runtime)");
         }
-        if (flags.stream().anyMatch(f -> f.startsWith("-XX:SharedArchiveFile="))) {
-            makeAppCdsArchive();
+        for (String dir : List.of("target/quarkus-app", "target/quarkus-aot")) {
+            if (!Files.isRegularFile(repo.resolve(dir).resolve("quarkus-run.jar"))) {
+                fail("no " + dir + "/quarkus-run.jar: run ./mvnw -B -ntp package -DskipTests first (bench/run.sh does)");
+            }
         }
         // Short: a unix socket path must stay under 108 bytes.
         work = Files.createTempDirectory(Path.of("/tmp"), "dsbench-");
-        Runtime.getRuntime().addShutdownHook(new Thread(Bench::stopAll));
+        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(Bench::stopAll));
         try {
+            shipped = shippedRuntime();
+            reference = referenceRuntime();
             run();
         } finally {
             stopAll();
@@ -123,56 +156,134 @@ public class Bench {
         }
     }
 
+    /**
+     * config.json's entry point with this machine's paths: /opt/java is the jlink'd runtime,
+     * /opt/dostorage the aot-jar layout. Its AOT cache is made by the image's own script.
+     */
+    static Runtime shippedRuntime() throws Exception {
+        Path appDir = repo.resolve("target/quarkus-aot");
+        List<String> entrypoint = entrypoint();
+        List<String> flags = flagsOverride != null ? flagsOverride : entrypoint.subList(1, entrypoint.indexOf("-jar"));
+        List<String> local = flags.stream().map(f -> f.replace("/opt/dostorage/", appDir + "/")).toList();
+        if (local.stream().noneMatch(f -> f.startsWith("-XX:AOTCache="))) {
+            fail("the shipped flags name no AOT cache (-XX:AOTCache=...): " + flags);
+        }
+        List<String> command = new ArrayList<>(List.of("sh", repo.resolve("src/main/docker/aot-cache.sh").toString(), shippedJava));
+        command.addAll(local);
+        command.addAll(List.of("-jar", appDir.resolve("quarkus-run.jar").toString()));
+        long t0 = System.nanoTime();
+        String output = exec(command);
+        System.err.print(output);
+        Path cache = Path.of(local.stream().filter(f -> f.startsWith("-XX:AOTCache=")).findFirst().orElseThrow()
+                .substring("-XX:AOTCache=".length()));
+        String describe = "jlink'd " + javaVersion(shippedJava) + " (" + du(Path.of(shippedJava).getParent().getParent())
+                + " MiB), aot-jar, AOT cache " + Files.size(cache) / (1024 * 1024) + " MiB (trained and checked with -XX:AOTMode=on by "
+                + "src/main/docker/aot-cache.sh in " + ms(System.nanoTime() - t0) + " ms); flags ("
+                + (flagsOverride != null ? "--flags" : "config.json") + "): `" + String.join(" ", flags) + "`";
+        return new Runtime("shipped", shippedJava, appDir, local, describe);
+    }
+
+    /**
+     * The runtime shipped before: Java 17, the fast-jar, and a dynamic AppCDS archive (JEP 350) made
+     * as the image made it then: one start to the socket, 2 s more, stopped, written at exit.
+     */
+    static Runtime referenceRuntime() throws Exception {
+        Path appDir = repo.resolve("target/quarkus-app");
+        Path archive = appDir.resolve("app-cds.jsa");
+        Files.deleteIfExists(archive);
+        long t0 = System.nanoTime();
+        Path folder = work.resolve("reference-training");
+        Runtime training = new Runtime("reference-training", referenceJava, appDir,
+                concat(REFERENCE_FLAGS, List.of("-XX:ArchiveClassesAtExit=" + archive)), "");
+        startEmulator(work.resolve("emulator-training"));
+        Plugin p = Plugin.launch(training, folder, Map.of());
+        p.awaitReady(Duration.ofSeconds(120));
+        Thread.sleep(2000);
+        p.stop();
+        stopEmulator();
+        if (!Files.isRegularFile(archive)) {
+            fail("the reference's training start wrote no AppCDS archive: " + Files.readString(p.log));
+        }
+        List<String> flags = concat(REFERENCE_FLAGS, List.of("-XX:SharedArchiveFile=" + archive));
+        String describe = javaVersion(referenceJava) + ", fast-jar, AppCDS archive " + Files.size(archive) / (1024 * 1024)
+                + " MiB (made in " + ms(System.nanoTime() - t0) + " ms, checked with -Xshare:on); flags: `"
+                + String.join(" ", flags).replace(appDir + "/", "") + "`";
+        return new Runtime("reference", referenceJava, appDir, flags, describe);
+    }
+
+    /** -Xshare:on refuses to start unless the archive maps (the shipped row's script checks its own cache). */
+    static void checkReferenceArchive() throws Exception {
+        Runtime strict = new Runtime("reference-check", reference.java, reference.appDir,
+                concat(reference.flags, List.of("-Xshare:on")), "");
+        Plugin p = Plugin.launch(strict, work.resolve("reference-check"), Map.of());
+        p.awaitReady(Duration.ofSeconds(60));
+        p.stop();
+    }
+
     static void run() throws Exception {
-        System.err.printf("dostorage benchmark: JVM flags (%s): %s; emulator action latency %d ms; work folder %s%n",
-                flagSource, String.join(" ", flags), actionDelayMs, work);
-        startEmulator();
+        System.err.printf("dostorage benchmark: emulator action latency %d ms; work folder %s%n  shipped: %s%n  reference: %s%n",
+                actionDelayMs, work, shipped.describe, reference.describe);
+        startEmulator(work.resolve("emulator-starts"));
+        checkReferenceArchive();
 
-        // 1. Start -> socket answers, fresh state folder each time.
-        List<Long> startMs = new ArrayList<>();
-        List<Long> startRss = new ArrayList<>();
+        // 1. Start -> socket answers, fresh state folder each time; the two rows take turns.
+        Map<Runtime, List<Long>> startMs = new LinkedHashMap<>();
+        Map<Runtime, List<Long>> startRss = new LinkedHashMap<>();
         for (int i = 0; i < starts; i++) {
-            Plugin p = Plugin.launch(work.resolve("start-" + i), Map.of());
-            long ms = p.awaitReady(Duration.ofSeconds(60));
-            startMs.add(ms);
-            startRss.add(p.rssKib());
-            p.stop();
-            System.err.printf("  start %d: socket answered after %d ms%n", i + 1, ms);
-        }
-        row("Start → socket answers (Capabilities 200), median of " + starts + " fresh starts",
-                median(startMs) + " ms (each: " + join(startMs) + ")", "≤ 1000 ms");
-        row("RSS just after start (median)", mib(median(startRss)), "");
-        if (only.equals("startup")) {
-            // Just start-up and memory after load, for quick flag experiments.
-            Plugin p = Plugin.launch(work.resolve("main"), Map.of());
-            p.awaitReady(Duration.ofSeconds(60));
-            try (Conn c = p.connect()) {
-                setUpVolumes(c, 4);
-                mixed(p, c, 500);
-                mixed(p, c, 1000);
-                row("RSS after warm-up + 1,000 mixed requests (VmRSS)", mib(p.rssKib()), "≤ 96 MiB");
+            List<Runtime> order = i % 2 == 0 ? List.of(shipped, reference) : List.of(reference, shipped);
+            for (Runtime r : order) {
+                Plugin p = Plugin.launch(r, work.resolve(r.key + "-start-" + i), Map.of());
+                long ms = p.awaitReady(Duration.ofSeconds(60));
+                startMs.computeIfAbsent(r, k -> new ArrayList<>()).add(ms);
+                startRss.computeIfAbsent(r, k -> new ArrayList<>()).add(p.rssKib());
+                p.stop();
+                System.err.printf("  start %d, %s: socket answered after %d ms%n", i + 1, r.key, ms);
             }
-            throughput(p, 32, "Get, 32 clients");
-            row("RSS after the 32-client Get run (VmRSS)", mib(p.rssKib()), "");
-            p.stop();
-            print();
-            return;
         }
+        stopEmulator();
+        long s = median(startMs.get(shipped));
+        long ref = median(startMs.get(reference));
+        row("Start → socket answers (Capabilities 200), median of " + starts + " fresh starts, interleaved",
+                s + " ms (" + join(startMs.get(shipped)) + ")", ref + " ms (" + join(startMs.get(reference)) + ")",
+                "shipped ≤ 0.55 × reference: " + String.format(Locale.ROOT, "%.2f", s / (double) ref));
+        shipped.json().put("start_ms_median", s);
+        reference.json().put("start_ms_median", ref);
+        row("RSS just after start (median)", mib(median(startRss.get(shipped))), mib(median(startRss.get(reference))), "");
+        shipped.json().put("rss_after_start_mib", mibNumber(median(startRss.get(shipped))));
+        reference.json().put("rss_after_start_mib", mibNumber(median(startRss.get(reference))));
 
-        // 2. One plugin for the rest.
-        Path mainFolder = work.resolve("main");
-        Plugin p = Plugin.launch(mainFolder, Map.of());
+        // 2. Each row on its own emulator (DO's limit of 7 volumes per droplet counts per emulator).
+        Map<Runtime, Map<String, String>> cells = new LinkedHashMap<>();
+        for (Runtime r : List.of(shipped, reference)) {
+            cells.put(r, measure(r));
+        }
+        for (String what : cells.get(shipped).keySet()) {
+            String[] split = what.split("\t", 2);
+            row(split[0], cells.get(shipped).get(what), cells.get(reference).getOrDefault(what, "–"), split.length > 1 ? split[1] : "");
+        }
+        print();
+        writeJson();
+    }
+
+    /** The measurements after start-up, for one row; the DO-call rows only for the shipped one (the code is the same). */
+    static Map<String, String> measure(Runtime r) throws Exception {
+        boolean full = r == shipped && !only.equals("startup");
+        Map<String, String> out = new LinkedHashMap<>();
+        startEmulator(work.resolve(r.key + "-emulator"));
+        Path mainFolder = work.resolve(r.key + "-main");
+        Plugin p = Plugin.launch(r, mainFolder, Map.of());
         p.awaitReady(Duration.ofSeconds(60));
         try (Conn c = p.connect()) {
-            // Create
             resetCalls();
             c.ok("VolumeDriver.Create", "{\"Name\":\"bench-a\",\"Opts\":{\"size\":\"1\"}}");
-            row("DO calls: Create (new volume)", calls(), "");
-
-            // Mount of a detached volume (fresh): calls, and latency over 5 volumes.
+            if (full) {
+                out.put("DO calls: Create (new volume)", calls());
+            }
             resetCalls();
             long first = timedMount(c, "bench-a", "c1");
-            row("DO calls: Mount, fresh (detached, known here)", calls(), "");
+            if (full) {
+                out.put("DO calls: Mount, fresh (detached, known here)", calls());
+            }
             List<Long> mountMs = new ArrayList<>(List.of(first));
             for (int i = 1; i < 5; i++) {
                 String name = "bench-m" + i;
@@ -180,115 +291,158 @@ public class Bench {
                 mountMs.add(timedMount(c, name, "c1"));
             }
             long mountMedian = median(mountMs);
-            row("Mount of a detached volume: total, median of 5 (each)",
-                    mountMedian + " ms (" + join(mountMs) + ")", "");
-            row("Mount of a detached volume: total − action latency (" + actionDelayMs + " ms)",
-                    (mountMedian - actionDelayMs) + " ms", "≤ 100 ms");
+            out.put("Mount of a detached volume: total, median of 5 (each)", mountMedian + " ms (" + join(mountMs) + ")");
+            out.put("Mount of a detached volume: total − action latency (" + actionDelayMs + " ms)\t≤ 30 ms",
+                    (mountMedian - actionDelayMs) + " ms");
+            r.json().put("mount_overhead_ms", mountMedian - actionDelayMs);
 
-            // Mount of a volume attached here already (made and attached in DO by someone else, e.g. before a reinstall).
-            String attachedId = emulatorVolume("bench-here", ME);
-            resetCalls();
-            c.ok("VolumeDriver.Mount", "{\"Name\":\"bench-here\",\"ID\":\"c1\"}");
-            row("DO calls: Mount, already attached here (unknown locally, attached to " + ME + " in DO)", calls(), "");
-
-            // Mount of a volume another droplet holds: per-volume takeover=force.
-            c.ok("VolumeDriver.Create", "{\"Name\":\"bench-held\",\"Opts\":{\"size\":\"1\",\"takeover\":\"force\"}}");
-            attach(volumeId("bench-held"), OTHER);
-            resetCalls();
-            long t0 = System.nanoTime();
-            c.ok("VolumeDriver.Mount", "{\"Name\":\"bench-held\",\"ID\":\"c1\"}");
-            long heldMs = ms(System.nanoTime() - t0);
-            row("DO calls: Mount, held by droplet " + OTHER + " (-o takeover=force: detach there, attach here; "
-                    + heldMs + " ms = 2 actions)", calls(), "");
-
-            // Mount a second caller on a mounted volume: no DO call expected.
-            resetCalls();
-            c.ok("VolumeDriver.Mount", "{\"Name\":\"bench-a\",\"ID\":\"c2\"}");
-            c.ok("VolumeDriver.Unmount", "{\"Name\":\"bench-a\",\"ID\":\"c2\"}");
-            row("DO calls: Mount + Unmount of a 2nd caller on a mounted volume", calls(), "");
-
-            // Get, Path, List x100
-            resetCalls();
-            for (int i = 0; i < 100; i++) {
-                c.ok("VolumeDriver.Get", "{\"Name\":\"bench-a\"}");
+            if (full) {
+                doCalls(c, out);
             }
-            row("DO calls: Get of a known volume (per 100 Gets)", calls(), "0");
-            resetCalls();
-            for (int i = 0; i < 100; i++) {
-                c.ok("VolumeDriver.Path", "{\"Name\":\"bench-a\"}");
-            }
-            row("DO calls: Path (per 100 Paths)", calls(), "0");
-            // A volume only DO knows: Get answers from the short-lived copy of DO's list (LIST_CACHE_TTL),
-            // which List shares; the first of them after a change fetches it.
-            emulatorVolume("bench-remote", 0);
-            resetCalls();
-            for (int i = 0; i < 100; i++) {
-                c.ok("VolumeDriver.Get", "{\"Name\":\"bench-remote\"}");
-            }
-            row("DO calls: Get of a volume only DO knows (per 100 Gets; the first fills the list cache)", calls(), "");
-            resetCalls();
-            for (int i = 0; i < 100; i++) {
-                c.ok("VolumeDriver.List", "{}");
-            }
-            row("DO calls: List (per 100 Lists, list cache warm, within LIST_CACHE_TTL)", calls(), "");
-
-            // Unmount of the last reference: the release (detach) follows after UNMOUNT_GRACE.
-            resetCalls();
-            t0 = System.nanoTime();
-            c.ok("VolumeDriver.Unmount", "{\"Name\":\"bench-m4\",\"ID\":\"c1\"}");
-            String unmountCalls = calls();
-            String id = volumeId("bench-m4");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!dropletsOf("bench-m4").isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            long releasedMs = ms(System.nanoTime() - t0);
-            // The plugin may still poll the finished action (up to ACTION_POLL_MAX, 1 s, after DO
-            // completed it): count until nothing changed for 1.5 s.
-            String seen = calls();
-            long quietDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            do {
-                Thread.sleep(1500);
-                String now = calls();
-                if (now.equals(seen)) {
-                    break;
-                }
-                seen = now;
-            } while (System.nanoTime() < quietDeadline);
-            row("DO calls: Unmount of the last reference (the call itself)", unmountCalls, "");
-            row("DO calls: … plus its release after UNMOUNT_GRACE (detached " + releasedMs + " ms after Unmount)",
-                    calls(), "");
 
             // RSS: warm-up, then 1,000 mixed requests.
             mixed(p, c, 500);
             resetCalls();
             long mixedMs = mixed(p, c, 1000);
-            row("RSS after warm-up + 1,000 mixed requests (VmRSS)", mib(p.rssKib()), "≤ 96 MiB");
-            row("1,000 mixed requests (Get/Path/List/Capabilities/Mount/Unmount of a 2nd caller), one client",
-                    mixedMs + " ms, DO calls " + calls(), "");
+            long rss = p.rssKib();
+            out.put("RSS after warm-up + 1,000 mixed requests (VmRSS)\t≤ 100 MiB", mib(rss) + " (" + p.status("Threads") + " threads)");
+            r.json().put("rss_after_load_mib", mibNumber(rss));
+            out.put("1,000 mixed requests (Get/Path/List/Capabilities/Mount/Unmount of a 2nd caller), one client",
+                    mixedMs + " ms, DO calls " + calls());
+        }
+        if (!only.equals("startup")) {
+            double p99 = getOneClient(p, out);
+            r.json().put("get_p99_ms_1client", p99);
         }
 
-        // Get throughput.
-        throughput(p, 1, "Get, 1 client");
-        throughput(p, 32, "Get, 32 clients");
-        row("RSS after the Get runs (VmRSS)", mib(p.rssKib()), "");
+        // dockerd's start: it calls Get for every volume it knows, one after another.
+        try (Conn c = p.connect()) {
+            for (int i = 0; i < RESTORED; i++) {
+                c.ok("VolumeDriver.Create", "{\"Name\":\"" + restoredName(i) + "\",\"Opts\":{\"size\":\"1\"}}");
+            }
+        }
         p.stop();
+        Plugin restarted = Plugin.launch(r, mainFolder, Map.of());
+        long restartMs = restarted.awaitReady(Duration.ofSeconds(60));
+        resetCalls();
+        out.put("Restart on that state folder (" + RESTORED + " more volumes known) → socket answers", restartMs + " ms");
+        long restoreMs;
+        String restoreCalls;
+        try (Conn c = restarted.connect()) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < RESTORED; i++) {
+                c.ok("VolumeDriver.Get", "{\"Name\":\"" + restoredName(i) + "\"}");
+            }
+            restoreMs = ms(System.nanoTime() - t0);
+            restoreCalls = calls();
+            out.put("dockerd's start: " + RESTORED + " Gets of known volumes in a row, right after the restart (DO calls)\t≤ 200 ms",
+                    restoreMs + " ms (DO calls " + restoreCalls + ")");
+            t0 = System.nanoTime();
+            for (int i = 0; i < RESTORED; i++) {
+                c.ok("VolumeDriver.Get", "{\"Name\":\"" + restoredName(i) + "\"}");
+            }
+            out.put("… the same " + RESTORED + " Gets once more (a warmer JVM)", ms(System.nanoTime() - t0) + " ms");
+        }
+        r.json().put("restore_200_gets_ms", restoreMs);
+        out.put("RSS after the restart and the " + RESTORED + " Gets (VmRSS)", mib(restarted.rssKib()));
+        restarted.stop();
 
-        // Idle: a restart on the same state (volumes referenced and mounted), sweeping every second.
-        Plugin idle = Plugin.launch(mainFolder, Map.of("SWEEP_INTERVAL", "1s"));
-        long restartMs = idle.awaitReady(Duration.ofSeconds(60));
-        row("Restart on that state folder (7 volumes known, 6 referenced) → socket answers", restartMs + " ms", "");
+        if (full) {
+            idle(mainFolder, out);
+        }
+        stopEmulator();
+        return out;
+    }
+
+    static String restoredName(int i) {
+        return String.format(Locale.ROOT, "bench-r%03d", i);
+    }
+
+    static void doCalls(Conn c, Map<String, String> out) throws Exception {
+        // Mount of a volume attached here already (made and attached in DO by someone else, e.g. before a reinstall).
+        emulatorVolume("bench-here", ME);
+        resetCalls();
+        c.ok("VolumeDriver.Mount", "{\"Name\":\"bench-here\",\"ID\":\"c1\"}");
+        out.put("DO calls: Mount, already attached here (unknown locally, attached to " + ME + " in DO)", calls());
+
+        // Mount of a volume another droplet holds: per-volume takeover=force.
+        c.ok("VolumeDriver.Create", "{\"Name\":\"bench-held\",\"Opts\":{\"size\":\"1\",\"takeover\":\"force\"}}");
+        attach(volumeId("bench-held"), OTHER);
+        resetCalls();
+        long t0 = System.nanoTime();
+        c.ok("VolumeDriver.Mount", "{\"Name\":\"bench-held\",\"ID\":\"c1\"}");
+        long heldMs = ms(System.nanoTime() - t0);
+        out.put("DO calls: Mount, held by droplet " + OTHER + " (-o takeover=force: detach there, attach here; "
+                + heldMs + " ms = 2 actions)", calls());
+
+        resetCalls();
+        c.ok("VolumeDriver.Mount", "{\"Name\":\"bench-a\",\"ID\":\"c2\"}");
+        c.ok("VolumeDriver.Unmount", "{\"Name\":\"bench-a\",\"ID\":\"c2\"}");
+        out.put("DO calls: Mount + Unmount of a 2nd caller on a mounted volume", calls());
+
+        resetCalls();
+        for (int i = 0; i < 100; i++) {
+            c.ok("VolumeDriver.Get", "{\"Name\":\"bench-a\"}");
+        }
+        out.put("DO calls: Get of a known volume (per 100 Gets)\t0", calls());
+        resetCalls();
+        for (int i = 0; i < 100; i++) {
+            c.ok("VolumeDriver.Path", "{\"Name\":\"bench-a\"}");
+        }
+        out.put("DO calls: Path (per 100 Paths)\t0", calls());
+        // A volume only DO knows: Get answers from the short-lived copy of DO's list (LIST_CACHE_TTL),
+        // which List shares; the first of them after a change fetches it.
+        emulatorVolume("bench-remote", 0);
+        resetCalls();
+        for (int i = 0; i < 100; i++) {
+            c.ok("VolumeDriver.Get", "{\"Name\":\"bench-remote\"}");
+        }
+        out.put("DO calls: Get of a volume only DO knows (per 100 Gets; the first fills the list cache)", calls());
+        resetCalls();
+        for (int i = 0; i < 100; i++) {
+            c.ok("VolumeDriver.List", "{}");
+        }
+        out.put("DO calls: List (per 100 Lists, list cache warm, within LIST_CACHE_TTL)", calls());
+
+        // Unmount of the last reference: the release (detach) follows after UNMOUNT_GRACE.
+        resetCalls();
+        t0 = System.nanoTime();
+        c.ok("VolumeDriver.Unmount", "{\"Name\":\"bench-m4\",\"ID\":\"c1\"}");
+        String unmountCalls = calls();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!dropletsOf("bench-m4").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        long releasedMs = ms(System.nanoTime() - t0);
+        // The plugin may still poll the finished action (up to ACTION_POLL_MAX, 1 s, after DO
+        // completed it): count until nothing changed for 1.5 s.
+        String seen = calls();
+        long quietDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        do {
+            Thread.sleep(1500);
+            String now = calls();
+            if (now.equals(seen)) {
+                break;
+            }
+            seen = now;
+        } while (System.nanoTime() < quietDeadline);
+        out.put("DO calls: Unmount of the last reference (the call itself)", unmountCalls);
+        out.put("DO calls: … plus its release after UNMOUNT_GRACE (detached " + releasedMs + " ms after Unmount)", calls());
+    }
+
+    /** A restart on the same state (volumes referenced and mounted), sweeping every second. */
+    static void idle(Path mainFolder, Map<String, String> out) throws Exception {
+        Plugin idle = Plugin.launch(shipped, mainFolder, Map.of("SWEEP_INTERVAL", "1s"));
+        idle.awaitReady(Duration.ofSeconds(60));
         Thread.sleep(3000);
         resetCalls();
         Thread.sleep(idleSeconds * 1000L);
         Map<String, Integer> idleCalls = callMap();
         int idleTotal = idleCalls.values().stream().mapToInt(Integer::intValue).sum();
-        row("DO calls while idle: " + idleSeconds + " s at SWEEP_INTERVAL=1s (" + idleSeconds + " sweeps)",
-                format(idleCalls), "");
-        row("DO calls per idle hour at the default SWEEP_INTERVAL=60s (scaled: per sweep × 60)",
-                String.format(Locale.ROOT, "%.1f", idleTotal / (double) idleSeconds * 60), "0");
+        out.put("DO calls while idle: " + idleSeconds + " s at SWEEP_INTERVAL=1s (" + idleSeconds + " sweeps)", format(idleCalls));
+        out.put("DO calls per idle hour at the default SWEEP_INTERVAL=60s (scaled: per sweep × 60)\t0",
+                String.format(Locale.ROOT, "%.1f", idleTotal / (double) idleSeconds * 60));
         idle.stop();
-        print();
     }
 
     // ---------------------------------------------------------------- measurements
@@ -299,14 +453,6 @@ public class Bench {
         long total = ms(System.nanoTime() - t0);
         System.err.printf("  mount %s: %d ms%n", name, total);
         return total;
-    }
-
-    /** Volumes bench-s0..n-1, created and mounted (for --only startup). */
-    static void setUpVolumes(Conn c, int n) {
-        for (int i = 0; i < n; i++) {
-            c.ok("VolumeDriver.Create", "{\"Name\":\"bench-s" + i + "\",\"Opts\":{\"size\":\"1\"}}");
-            c.ok("VolumeDriver.Mount", "{\"Name\":\"bench-s" + i + "\",\"ID\":\"c1\"}");
-        }
     }
 
     /** n requests: Get 40%, Path 20%, List 10%, Capabilities 10%, Mount/Unmount of a 2nd caller 20%. */
@@ -327,101 +473,67 @@ public class Bench {
         return ms(System.nanoTime() - t0);
     }
 
-    /** Get of a mounted volume from `clients` kept-alive connections: 1 s warm-up, then `seconds` measured. */
-    static void throughput(Plugin p, int clients, String label) throws Exception {
-        String name;
+    /** Get of a mounted volume from one kept-alive connection (as dockerd keeps one): 1 s warm-up, `seconds` measured; the p99 in ms. */
+    static double getOneClient(Plugin p, Map<String, String> out) throws Exception {
         try (Conn c = p.connect()) {
-            name = p.mountedNames(c).get(0);
-        }
-        byte[] request = Conn.request("VolumeDriver.Get", "{\"Name\":\"" + name + "\"}");
-        long[][] latencies = new long[clients][];
-        int[] counts = new int[clients];
-        CountDownLatch ready = new CountDownLatch(clients);
-        CountDownLatch go = new CountDownLatch(1);
-        long[] window = new long[2];
-        List<Thread> threads = new ArrayList<>();
-        List<Throwable> errors = new CopyOnWriteArrayList<>();
-        for (int t = 0; t < clients; t++) {
-            int me = t;
-            Thread thread = new Thread(() -> {
-                try (Conn c = p.connect()) {
-                    long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                    while (System.nanoTime() < warmEnd) {
-                        c.exchange(request);
-                    }
-                    ready.countDown();
-                    go.await();
-                    long[] lat = new long[1 << 16];
-                    int n = 0;
-                    long end = window[1];
-                    while (true) {
-                        long s = System.nanoTime();
-                        if (s >= end) {
-                            break;
-                        }
-                        Reply r = c.exchange(request);
-                        long e = System.nanoTime();
-                        if (r.status != 200) {
-                            throw new IllegalStateException("Get answered " + r.status + ": " + r.body);
-                        }
-                        if (n == lat.length) {
-                            lat = Arrays.copyOf(lat, n * 2);
-                        }
-                        lat[n++] = e - s;
-                    }
-                    latencies[me] = lat;
-                    counts[me] = n;
-                } catch (Throwable e) {
-                    errors.add(e);
-                    ready.countDown();
+            String name = p.mountedNames(c).get(0);
+            byte[] request = Conn.request("VolumeDriver.Get", "{\"Name\":\"" + name + "\"}");
+            long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (System.nanoTime() < warmEnd) {
+                c.exchange(request);
+            }
+            long[] lat = new long[1 << 16];
+            int n = 0;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (true) {
+                long s = System.nanoTime();
+                if (s >= end) {
+                    break;
                 }
-            }, "bench-client-" + t);
-            thread.start();
-            threads.add(thread);
+                Reply r = c.exchange(request);
+                long e = System.nanoTime();
+                if (r.status != 200) {
+                    fail("Get answered " + r.status + ": " + r.body);
+                }
+                if (n == lat.length) {
+                    lat = Arrays.copyOf(lat, n * 2);
+                }
+                lat[n++] = e - s;
+            }
+            long[] all = Arrays.copyOf(lat, n);
+            Arrays.sort(all);
+            double p99 = Math.round(pct(all, 0.99) / 1e4) / 100.0;
+            String value = String.format(Locale.ROOT, "%,.0f req/s, p50 %.2f ms, p99 %.2f ms", n / (double) seconds,
+                    pct(all, 0.50) / 1e6, p99);
+            out.put("Get of a mounted volume, 1 kept-alive client, " + seconds + " s", value);
+            System.err.println("  Get, 1 client: " + value);
+            return p99;
         }
-        ready.await();
-        window[0] = System.nanoTime();
-        window[1] = window[0] + TimeUnit.SECONDS.toNanos(seconds);
-        go.countDown();
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (!errors.isEmpty()) {
-            throw new IllegalStateException("throughput run failed", errors.get(0));
-        }
-        int total = Arrays.stream(counts).sum();
-        long[] all = new long[total];
-        int k = 0;
-        for (int t = 0; t < clients; t++) {
-            System.arraycopy(latencies[t], 0, all, k, counts[t]);
-            k += counts[t];
-        }
-        Arrays.sort(all);
-        String value = String.format(Locale.ROOT, "%,.0f req/s, p50 %.2f ms, p99 %.2f ms (%,d requests in %d s)",
-                total / (double) seconds, pct(all, 0.50) / 1e6, pct(all, 0.99) / 1e6, total, seconds);
-        row(label + " (kept-alive connections, as dockerd)", value, clients > 1 ? "p99 < 5 ms" : "");
-        System.err.println("  " + label + ": " + value);
     }
 
     // ---------------------------------------------------------------- emulator
 
-    static void startEmulator() throws Exception {
+    /** A fresh emulator with its state under `dir`; the helpers below talk to it until the next one. */
+    static void startEmulator(Path dir) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Files.createDirectories(work.resolve("dev-" + ME));
-        Files.createDirectories(work.resolve("dev-" + OTHER));
-        List<String> command = List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        emulatorDevices = dir.resolve("dev-" + ME);
+        Files.createDirectories(emulatorDevices);
+        Files.createDirectories(dir.resolve("dev-" + OTHER));
+        Path appDir = repo.resolve("target/quarkus-app");
+        List<String> command = List.of(emulatorJava, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", appDir.resolve("app") + "/*:" + appDir.resolve("lib/main") + "/*",
                 "io.dostorage.emulator.EmulatorMain", "--port", Integer.toString(port),
-                "--state", work.resolve("do-state.json").toString(),
+                "--state", dir.resolve("do-state.json").toString(),
                 "--action-delay", actionDelayMs + "ms",
-                "--droplet", ME + ":" + REGION + ":" + work.resolve("dev-" + ME),
-                "--droplet", OTHER + ":" + REGION + ":" + work.resolve("dev-" + OTHER));
-        Path log = work.resolve("emulator.log");
+                "--droplet", ME + ":" + REGION + ":" + emulatorDevices,
+                "--droplet", OTHER + ":" + REGION + ":" + dir.resolve("dev-" + OTHER));
+        Path log = dir.resolve("emulator.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         PROCESSES.add(process);
+        emulator = process;
         emulatorUrl = "http://127.0.0.1:" + port;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.readString(log).contains("DigitalOcean emulator on")) {
@@ -430,6 +542,12 @@ public class Bench {
             }
             Thread.sleep(50);
         }
+    }
+
+    static void stopEmulator() throws InterruptedException {
+        emulator.destroy();
+        emulator.waitFor(10, TimeUnit.SECONDS);
+        PROCESSES.remove(emulator);
     }
 
     static String http(String method, String path, String body) {
@@ -539,30 +657,8 @@ public class Bench {
 
     // ---------------------------------------------------------------- plugin process
 
-    /**
-     * The flags name an AppCDS archive: the image makes its own at build time (Dockerfile.jvm runs
-     * src/main/docker/appcds.sh with the image's JVM); here the same script makes one for this JVM,
-     * in target/quarkus-app, where the flags point once /opt/dostorage/ is replaced.
-     */
-    static void makeAppCdsArchive() throws Exception {
-        List<String> command = new ArrayList<>(List.of("sh", repo.resolve("src/main/docker/appcds.sh").toString(),
-                appDir.toString()));
-        command.addAll(flags);
-        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
-        b.environment().put("PATH", Path.of(java).getParent() + ":" + System.getenv("PATH"));
-        long t0 = System.nanoTime();
-        Process process = b.start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            fail("src/main/docker/appcds.sh failed with exit " + process.exitValue() + ":\n" + output);
-        }
-        System.err.print(output);
-        row("AppCDS archive for this JVM (src/main/docker/appcds.sh, as the image build runs it)",
-                Files.size(appDir.resolve("app-cds.jsa")) / (1024 * 1024) + " MiB, made in " + ms(System.nanoTime() - t0) + " ms", "");
-    }
-
-    /** JVM flags of config.json's entrypoint: everything between "java" and "-jar". */
-    static List<String> shippedFlags() throws IOException {
+    /** config.json's entry point: [java, flags..., -jar, jar]. */
+    static List<String> entrypoint() throws IOException {
         String config = Files.readString(repo.resolve("config.json"));
         Matcher m = Pattern.compile("\"entrypoint\"\\s*:\\s*\\[(.*?)\\]", Pattern.DOTALL).matcher(config);
         if (!m.find()) {
@@ -574,10 +670,10 @@ public class Bench {
             parts.add(s.group(1));
         }
         int jar = parts.indexOf("-jar");
-        if (parts.isEmpty() || !parts.get(0).endsWith("java") || jar < 0) {
-            fail("config.json's entrypoint is not [\"java\", <flags>, \"-jar\", <jar>]: " + parts);
+        if (parts.isEmpty() || !parts.get(0).endsWith("/java") || jar < 0) {
+            fail("config.json's entrypoint is not [\"<runtime>/bin/java\", <flags>, \"-jar\", <jar>]: " + parts);
         }
-        return List.copyOf(parts.subList(1, jar));
+        return parts;
     }
 
     static final class Plugin {
@@ -595,25 +691,24 @@ public class Bench {
             this.launchedAt = launchedAt;
         }
 
-        static Plugin launch(Path folder, Map<String, String> extraEnv) throws IOException {
+        static Plugin launch(Runtime r, Path folder, Map<String, String> extraEnv) throws IOException {
             Files.createDirectories(folder);
             List<String> command = new ArrayList<>();
-            command.add(java);
-            // The image keeps the app under /opt/dostorage; here it is target/quarkus-app.
-            flags.forEach(f -> command.add(f.replace("/opt/dostorage/", appDir + "/")));
+            command.add(r.java);
+            command.addAll(r.flags);
             command.add("-jar");
-            command.add(appDir.resolve("quarkus-run.jar").toString());
+            command.add(r.appDir.resolve("quarkus-run.jar").toString());
             Path socket = folder.resolve("p.sock");
             Path log = Files.createTempFile(folder, "plugin-", ".log");
             ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .directory(appDir.toFile());
+                    .directory(r.appDir.toFile());
             Map<String, String> env = b.environment();
             env.put("ACCESS_TOKEN", "bench-token");
             env.put("DO_API_URL", emulatorUrl);
             env.put("DO_METADATA_URL", emulatorUrl + "/droplets/" + ME);
             env.put("SOCKET", socket.toString());
             env.put("MOUNT_ROOT", folder.resolve("mnt").toString());
-            env.put("DEVICE_DIR", work.resolve("dev-" + ME).toString());
+            env.put("DEVICE_DIR", emulatorDevices.toString());
             env.put("MOUNTER", "folder");
             env.putAll(PLUGIN_ENV);
             env.putAll(extraEnv);
@@ -650,12 +745,17 @@ public class Bench {
         }
 
         long rssKib() throws IOException {
+            return Long.parseLong(status("VmRSS").replaceAll("[^0-9]", ""));
+        }
+
+        /** A field of /proc/PID/status. */
+        String status(String field) throws IOException {
             for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                if (line.startsWith(field + ":")) {
+                    return line.substring(field.length() + 1).trim();
                 }
             }
-            return -1;
+            return "-1";
         }
 
         List<String> mountedNames(Conn c) {
@@ -779,22 +879,76 @@ public class Bench {
 
     // ---------------------------------------------------------------- helpers
 
-    static void row(String what, String value, String target) {
-        ROWS.add(new String[] {what, value, target});
+    static void row(String what, String shippedValue, String referenceValue, String target) {
+        ROWS.add(new String[] {what, shippedValue, referenceValue, target});
     }
 
     static void print() {
         System.out.println();
-        System.out.println("JVM flags (" + flagSource + "): `" + String.join(" ", flags) + "`; emulator action latency "
-                + actionDelayMs + " ms; MOUNTER=folder; " + (PLUGIN_ENV.isEmpty() ? "" : "settings " + PLUGIN_ENV + "; ") + Runtime.getRuntime().availableProcessors() + " CPUs");
+        System.out.println("Emulator action latency " + actionDelayMs + " ms; MOUNTER=folder; "
+                + (PLUGIN_ENV.isEmpty() ? "" : "settings " + PLUGIN_ENV + "; ") + java.lang.Runtime.getRuntime().availableProcessors() + " CPUs.");
+        System.out.println("Shipped: " + shipped.describe + ".");
+        System.out.println("Reference: " + reference.describe + ".");
         System.out.println("Load average (other work on this machine skews every time): at start " + loadAtStart
                 + ", at end " + load() + ".");
         System.out.println();
-        System.out.println("| measure | value | target |");
-        System.out.println("| --- | --- | --- |");
+        System.out.println("| measure | shipped | reference | target |");
+        System.out.println("| --- | --- | --- | --- |");
         for (String[] r : ROWS) {
-            System.out.println("| " + r[0] + " | " + r[1] + " | " + r[2] + " |");
+            System.out.println("| " + String.join(" | ", r) + " |");
         }
+    }
+
+    /**
+     * --json FILE: {"shipped": {...}, "reference": {...}} with the same six keys each, and
+     * "rootfs_mib" where the plugin's image was built here: the size the end-to-end stage measured
+     * of the installed plugin's root filesystem (target/e2e/rootfs-mib), as this benchmark builds no image.
+     */
+    static void writeJson() throws IOException {
+        if (jsonFile == null) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("{\n");
+        List<String> members = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Object>> e : RESULTS.entrySet()) {
+            members.add("  \"" + e.getKey() + "\": {" + e.getValue().entrySet().stream()
+                    .map(v -> "\"" + v.getKey() + "\": " + v.getValue()).collect(Collectors.joining(", ")) + "}");
+        }
+        Path rootfs = repo.resolve("target/e2e/rootfs-mib");
+        if (Files.isRegularFile(rootfs)) {
+            members.add("  \"rootfs_mib\": " + Integer.parseInt(Files.readString(rootfs).trim()));
+        }
+        sb.append(String.join(",\n", members)).append("\n}\n");
+        Files.writeString(jsonFile, sb.toString());
+        System.err.println("wrote " + jsonFile);
+    }
+
+    static String exec(List<String> command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            fail(String.join(" ", command) + " failed with exit " + process.exitValue() + ":\n" + output);
+        }
+        return output;
+    }
+
+    static String javaVersion(String java) throws Exception {
+        String out = exec(List.of(java, "-XshowSettings:properties", "-version"));
+        Matcher m = Pattern.compile("java\\.runtime\\.version = (\\S+)").matcher(out);
+        Matcher v = Pattern.compile("java\\.vendor\\.version = (\\S+)").matcher(out);
+        return (v.find() ? v.group(1) + " " : "Java ") + (m.find() ? m.group(1) : "?");
+    }
+
+    static long du(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum() / (1024 * 1024);
+        }
+    }
+
+    static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     static String load() {
@@ -825,6 +979,10 @@ public class Bench {
 
     static String mib(long kib) {
         return String.format(Locale.ROOT, "%.1f MiB", kib / 1024.0);
+    }
+
+    static double mibNumber(long kib) {
+        return Math.round(kib / 102.4) / 10.0;
     }
 
     static long ms(long nanos) {

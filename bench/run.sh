@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# The dostorage benchmark: builds the packaged plugin, runs it against the standalone DigitalOcean
-# emulator and prints one Markdown table. No root needed (MOUNTER=folder). See README "Benchmark".
-#   bench/run.sh [--no-build] [--action-delay MS] [--starts N] [--seconds S] [--idle-seconds S]
-#                [--flags "JVM flags instead of config.json's"] [--env K=V]... [--only startup] [--keep]
+# The dostorage benchmark: builds the packaged plugin and the image's Java runtime on this machine, runs
+# the shipped runtime and the reference (Java 17, fast-jar, AppCDS) side by side against the standalone
+# DigitalOcean emulator and prints one Markdown table. No root needed (MOUNTER=folder). See README "Benchmark".
+#   bench/run.sh [--no-build] [--json FILE] [--action-delay MS] [--starts N] [--seconds S] [--idle-seconds S]
+#                [--flags "shipped JVM flags instead of config.json's"] [--env K=V]... [--only startup] [--keep]
+# JDK25_HOME: the JDK 25 that jlink makes the shipped runtime from (default: the machine's Temurin 25);
+# REFERENCE_JAVA_HOME: the Java 17 of the reference row (default: JAVA_HOME, else the default java's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JDK25_HOME=${JDK25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+REFERENCE_JAVA_HOME=${REFERENCE_JAVA_HOME:-${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}}
+[ -x "$JDK25_HOME/bin/jlink" ] || { echo "bench: no JDK 25 at $JDK25_HOME (set JDK25_HOME): the shipped row's runtime is jlink'd from it" >&2; exit 1; }
+"$REFERENCE_JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "17\.' \
+  || { echo "bench: $REFERENCE_JAVA_HOME is not a Java 17 (set REFERENCE_JAVA_HOME): the reference row is the Java 17 runtime" >&2; exit 1; }
 if [[ "${1:-}" == "--no-build" ]]; then
   shift
 else
-  ./mvnw -B -ntp -q package -DskipTests >&2
+  JAVA_HOME=$REFERENCE_JAVA_HOME ./mvnw -B -ntp -q package -DskipTests >&2
 fi
-exec "$JAVA" bench/Bench.java "$@"
+# The image's runtime, made by the image's script from this machine's JDK 25 (kept while the script is unchanged).
+if [ ! -x target/java-runtime/bin/java ] || [ src/main/docker/jlink.sh -nt target/java-runtime/release ] \
+   || [ "$JDK25_HOME/release" -nt target/java-runtime/release ]; then
+  sh src/main/docker/jlink.sh "$JDK25_HOME" target/java-runtime >&2
+fi
+exec "$REFERENCE_JAVA_HOME/bin/java" bench/Bench.java --shipped-java target/java-runtime/bin/java \
+  --reference-java "$REFERENCE_JAVA_HOME/bin/java" "$@"

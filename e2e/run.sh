@@ -9,8 +9,9 @@
 #   legacy        the jar serves /run/docker/plugins/dostorage.sock (MOUNTER=block)
 #   cp            docker cp into and out of a running container, and a --volumes-from container that
 #                 comes and goes, leave the running container its volume past UNMOUNT_GRACE
-#   managed       Dockerfile.jvm + docker-compose build, plugin pushed to a local registry, then
-#                 `docker plugin install` as users do; disable / set / enable
+#   managed       Dockerfile.jvm + docker-compose build (Java 25 jlink'd from the machine's Temurin 25,
+#                 AOT cache checked with -XX:AOTMode=on), plugin pushed to a local registry, then
+#                 `docker plugin install` as users do (root filesystem at most 250 MiB); disable / set / enable
 #   two-droplets  a second dockerd in its own mount namespace with its own plugin (droplet 1002):
 #                 the seed's follow scenario, then its caveat under the takeover policies
 #   compose       docker-compose.postgres.yml (offline: busybox in place of postgres) up / stop /
@@ -25,7 +26,8 @@ REPO=$(pwd)
 . e2e/lib.sh
 
 [ "$(id -u)" = 0 ] || die "the end-to-end stage needs root (dockerd, mounts, loop devices)"
-[ -f target/quarkus-app/quarkus-run.jar ] || die "no target/quarkus-app: run ./mvnw -B -ntp package -DskipTests first"
+[ -f target/quarkus-app/quarkus-run.jar ] && [ -f target/quarkus-aot/quarkus-run.jar ] \
+  || die "no target/quarkus-app and target/quarkus-aot: run ./mvnw -B -ntp package -DskipTests first"
 
 SCENARIOS=${E2E_SCENARIOS:-legacy cp managed two-droplets compose}
 E2E_RUN=/run/dostorage-e2e              # sockets, pids, device folders of the droplets
@@ -33,7 +35,7 @@ E2E_RUN=/run/dostorage-e2e              # sockets, pids, device folders of the d
 # (config.json), and the emulator's links point at /dev/loopN.
 DEVICES=/dev/dostorage-e2e
 E2E_VAR=/var/lib/dostorage-e2e          # docker data roots, emulator backing files, plugin mount roots
-export E2E_CACHE=${E2E_CACHE:-/var/cache/dostorage-e2e}   # the debootstrap JRE root filesystem
+export E2E_CACHE=${E2E_CACHE:-/var/cache/dostorage-e2e}   # the debootstrap root filesystem of the base image
 LOGS=$REPO/target/e2e
 EMU_PORT=${E2E_EMULATOR_PORT:-8089}
 REG_PORT=${E2E_REGISTRY_PORT:-5000}
@@ -88,7 +90,7 @@ cleanup() {
   stop_pid "$PIDS_REG" "docker-registry"
   stop_pid "$PIDS_EMU" "DigitalOcean emulator"
   release_host
-  # The engines' data roots (images, about 1.5 GB) go too; the JRE tarball stays in $E2E_CACHE.
+  # The engines' data roots (images, about 1.5 GB) go too; the base image's tarball stays in $E2E_CACHE.
   [ -n "${E2E_HOLD:-}" ] || rm -rf --one-file-system "$E2E_VAR"
   if [ -n "${TOKEN:-}" ] && grep -rlF -- "$TOKEN" "$LOGS" >/dev/null 2>&1; then
     log "FAILED: the access token appears in these logs: $(grep -rlF -- "$TOKEN" "$LOGS" | tr '\n' ' ')"
@@ -313,11 +315,11 @@ scenario_managed() {
   scenario_begin "2 managed plugin (build, push, docker plugin install)"
   local t
   t=$(date +%s)
-  e2e/jre-image.sh local/jre17
-  log "JRE base image ready in $(( $(date +%s) - t ))s"
-  # The builder service needs a docker CLI in an image: the local JRE image plus Debian's docker binary.
+  e2e/jre-image.sh local/bookworm-tools local/jdk25
+  log "base images ready in $(( $(date +%s) - t ))s"
+  # The builder service needs a docker CLI in an image: the local base image plus Debian's docker binary.
   local ctx=$E2E_VAR/docker-cli; mkdir -p "$ctx"; cp /usr/bin/docker "$ctx/docker"
-  printf 'FROM local/jre17\nCOPY docker /usr/local/bin/docker\n' > "$ctx/Dockerfile"
+  printf 'FROM local/bookworm-tools\nCOPY docker /usr/local/bin/docker\n' > "$ctx/Dockerfile"
   docker1 build -q --network none -t local/docker-cli "$ctx" >/dev/null
 
   log "registry: Debian's docker-registry on $REGISTRY"
@@ -329,13 +331,15 @@ scenario_managed() {
 
   # "Build the managed plugin" in README.md: the same commands, with a local base image.
   t=$(date +%s)
-  export BASE_IMAGE=local/jre17 BUILDER_IMAGE=local/docker-cli BUILD_NETWORK=none \
+  export JDK_IMAGE=local/jdk25 BASE_IMAGE=local/bookworm-tools BUILDER_IMAGE=local/docker-cli BUILD_NETWORK=none \
          PLUGIN_NAME=$MANAGED DOCKER_SOCKET=$D1_SOCK
   run docker-compose build dostorage
-  # -Xshare:on refuses to start unless the archive maps: made for this image's JVM and class path.
-  check "the image's JVM maps the AppCDS archive the build made" docker1 run --rm --network none --entrypoint java \
-    dostorage-rootfs:latest -Xshare:on -XX:SharedArchiveFile=/opt/dostorage/app-cds.jsa \
-    -cp /opt/dostorage/quarkus-run.jar -version
+  # config.json's entry point with -XX:AOTMode=on, with which the JVM refuses to start unless it uses the
+  # AOT cache the build trained (made by this image's JVM, for this class path and these flags).
+  local entrypoint
+  mapfile -t entrypoint < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["entrypoint"]))' config.json)
+  check "the plugin's entry point (config.json) uses the image's AOT cache (-XX:AOTMode=on)" \
+    docker1 run --rm --network none --entrypoint /opt/dostorage/aot-cache.sh dostorage-rootfs:latest --check "${entrypoint[@]}"
   run docker-compose run --rm dostorage_builder
   run docker1 plugin push "$MANAGED" | grep -v -e Preparing -e Waiting
   run docker1 plugin rm "$MANAGED"
@@ -348,6 +352,12 @@ scenario_managed() {
     DO_METADATA_URL="$DO_API/droplets/1001" DEVICE_DIR="$DEVICES/1001" > "$LOGS/plugin-install.txt" 2>&1 \
     || { mask "$(cat "$LOGS/plugin-install.txt")"; echo; die "docker plugin install"; }
   log "installed and enabled in $(( $(date +%s) - t ))s"
+  local rootfs_mib
+  rootfs_mib=$(du -s --apparent-size -BM "$E2E_VAR/docker1/plugins/$(docker1 plugin inspect -f '{{.Id}}' "$MANAGED")/rootfs" | cut -f1)
+  rootfs_mib=${rootfs_mib%M}
+  echo "$rootfs_mib" > "$LOGS/rootfs-mib"   # bench/run.sh --json reports it
+  log "the installed plugin's root filesystem: $rootfs_mib MiB uncompressed"
+  check "the plugin's root filesystem is at most 250 MiB" [ "$rootfs_mib" -le 250 ]
   expect_eq "the plugin is enabled" true "$(docker1 plugin inspect -f '{{.Enabled}}' "$MANAGED")"
   check "the token setting arrived (compared, not printed)" token_is_set "$MANAGED"
 

@@ -146,8 +146,21 @@ public class VolumeStore {
         });
     }
 
-    /** All known volumes, by name. */
+    /**
+     * All known volumes, by name. A listing reads every row, so each is kept as {@link #findVolume}'s
+     * copy (under the count taken before the read, as there): the Get that dockerd sends for every
+     * volume it knows, one after another as it starts, is then answered from memory.
+     */
     public List<StoredVolume> listVolumes() {
+        long generation = writes.get();
+        List<StoredVolume> volumes = readAllVolumes();
+        if (reads.size() + volumes.size() <= MAX_READS) {
+            volumes.forEach(v -> reads.put(v.name(), new Read(generation, Optional.of(v))));
+        }
+        return volumes;
+    }
+
+    private List<StoredVolume> readAllVolumes() {
         return query("listing volumes", connection -> {
             Map<String, Map<String, Integer>> refs = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement("SELECT volume, caller_id, mounts FROM mount_reference");

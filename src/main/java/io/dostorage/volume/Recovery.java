@@ -88,6 +88,9 @@ final class Recovery {
             store.endOperation(name);
             LOG.infof("recovered %s of volume %s interrupted at step %s", operation.kind(), name, operation.step());
         }
+        // Read every volume once, before the socket answers: dockerd's Get of each volume it knows,
+        // which it sends one after another as it starts, is then answered from memory.
+        store.listVolumes();
     }
 
     /** See {@link VolumeService#reconcile()}. */
