@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Users read a setting's default in three places besides the code: the managed plugin's
  * {@code config.json} (what {@code docker plugin inspect} shows), {@code .env.example}, and the
- * README's settings table. They must all say what the plugin really does with no setting given:
+ * settings table in {@code docs/settings.md} (linked from the README). They must all say what the plugin really does with no setting given:
  * the production defaults of {@code application.properties}.
  */
 class SettingsDocumentedTest {
@@ -60,14 +60,14 @@ class SettingsDocumentedTest {
     }
 
     @Test
-    void theReadmeTableGivesEveryDefault() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
+    void theSettingsTableInTheDocsGivesEveryDefault() throws IOException {
+        String readme = Files.readString(Path.of("docs/settings.md"));
         productionDefaults().forEach((name, value) -> {
             if (!value.isEmpty()) {
                 assertTrue(Pattern.compile("\\| `" + name + "`[^\\n]*\\| `" + Pattern.quote(value) + "`").matcher(readme).find()
                         || Pattern.compile("`" + name + "` / `[A-Z_]+` \\| `" + Pattern.quote(value) + "` /").matcher(readme).find()
                         || Pattern.compile("`[A-Z_]+` / `" + name + "` \\| `[^`]+` / `" + Pattern.quote(value) + "`").matcher(readme).find(),
-                        "README's settings table gives " + name + " the default " + value);
+                        "docs/settings.md's settings table gives " + name + " the default " + value);
             }
         });
     }
