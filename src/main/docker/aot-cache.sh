@@ -41,6 +41,7 @@ done
 work=$(mktemp -d)
 pid="" emulator=""
 trap 'for p in $pid $emulator; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+trap 'exit 143' INT TERM # so that the EXIT trap stops the emulator and the plugin
 
 # The emulator: droplet 1001, whose attached volumes appear in $work/dev; actions take 20 ms.
 mkdir -p "$work/dev"

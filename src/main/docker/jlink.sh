@@ -7,11 +7,13 @@
 # The modules: what jdeps finds in the packaged jars, less what no code path of the plugin reaches,
 # plus what is found through services or by name only:
 #   java.base java.logging java.sql java.naming java.management java.xml jdk.unsupported: used directly
-#   java.transaction.xa, java.rmi      Agroal's and Narayana's transaction classes (Narayana loads
-#                                      java.rmi.RemoteException at start: without it the plugin fails)
+#   java.transaction.xa, java.rmi      Agroal's and Narayana's transactions (some exceptions of the
+#                                      Jakarta Transactions API extend java.rmi.RemoteException: without
+#                                      java.rmi the plugin fails at start)
 #   java.security.jgss                 Agroal's API names its Kerberos credential type
-#   jdk.naming.dns                     the JNDI DNS provider, which netty asks for the name servers
-#   jdk.httpserver                     the in-process DigitalOcean emulator of the training start
+#   jdk.naming.dns                     the JNDI DNS provider, which netty's DNS resolver asks for the
+#                                      name servers (com.sun.jndi.dns.DnsContextFactory)
+#   jdk.httpserver                     the DigitalOcean emulator that the AOT cache's training start talks to
 #                                      (src/main/docker/aot-cache.sh)
 # Left out: java.desktop (only java.beans for optional EL and Narayana's Swing tools), java.compiler
 # (Vert.x's code generation at build time), jdk.crypto.ec (empty since JDK 22: EC is in java.base).
