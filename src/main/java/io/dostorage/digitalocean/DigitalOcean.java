@@ -162,20 +162,30 @@ public class DigitalOcean {
      * {@link #detach}, for a release that nobody waits for: no container here needs it, and a droplet
      * that waits for the volume learns that it is free from DO, not from this call. So the action is
      * polled every {@code ACTION_POLL_MAX} only, which spares about half the polls of a detach.
+     *
+     * @return true when it detached the volume; false when DO says it is not attached to that droplet
+     *         (another droplet took it over meanwhile): nothing was detached, from anyone
      */
-    public DoVolume release(DoVolume volume, long dropletId) {
-        return detach(volume, dropletId, pollMax, Deadline.none());
+    public boolean release(DoVolume volume, long dropletId) {
+        return detached(volume, dropletId, pollMax, Deadline.none());
     }
 
     private DoVolume detach(DoVolume volume, long dropletId, Duration firstPoll, Deadline deadline) {
+        detached(volume, dropletId, firstPoll, deadline);
+        return withDroplets(volume, volume.dropletIds().stream().filter(id -> id != dropletId).toList());
+    }
+
+    /** Detaches; false when DO says the volume is not attached to that droplet (nothing was detached). */
+    private boolean detached(DoVolume volume, long dropletId, Duration firstPoll, Deadline deadline) {
         try {
             act(volume, new DoWire.VolumeAction("detach", dropletId, volume.region(), null), NO_SIGN, firstPoll, deadline);
+            return true;
         } catch (DigitalOceanException e) {
             if (!e.isUnprocessable(DoErrorText.ATTACHMENT_NOT_FOUND)) {
                 throw e;
             }
+            return false;
         }
-        return withDroplets(volume, volume.dropletIds().stream().filter(id -> id != dropletId).toList());
     }
 
     /** The droplet, or empty when DO no longer knows it (destroyed). */

@@ -105,7 +105,10 @@ class VolumeDriverResource {
     public MountResponse mount(MountRequest request, @Context HttpServerRequest http) {
         require(request, "Mount");
         Deadline deadline = deadline(http, VolumeService.MOUNT_DEADLINE);
+        LOG.debugf("Mount of volume %s by %s", request.name(), request.id());
+        long started = System.nanoTime();
         java.nio.file.Path folder = volumes.mount(request.name(), request.id(), deadline);
+        LOG.debugf("Mount of volume %s by %s answered in %d ms", request.name(), request.id(), elapsedMillis(started));
         if (deadline.isCancelled()) {
             // dockerd left just as the Mount succeeded: it will never Unmount what it never got.
             LOG.infof("Mount of volume %s by %s succeeded after %s; taking its reference back", request.name(),
@@ -119,7 +122,10 @@ class VolumeDriverResource {
     @Path("VolumeDriver.Unmount")
     public ErrResponse unmount(MountRequest request, @Context HttpServerRequest http) {
         require(request, "Unmount");
+        LOG.debugf("Unmount of volume %s by %s", request.name(), request.id());
+        long started = System.nanoTime();
         volumes.unmount(request.name(), request.id(), deadline(http, VolumeService.CALL_DEADLINE));
+        LOG.debugf("Unmount of volume %s by %s answered in %d ms", request.name(), request.id(), elapsedMillis(started));
         return ErrResponse.OK;
     }
 
@@ -147,6 +153,10 @@ class VolumeDriverResource {
     private static VolumeInfo info(Volume volume, boolean withStatus) {
         return new VolumeInfo(volume.name(), volume.mountpoint() == null ? null : volume.mountpoint().toString(),
                 withStatus ? volume.createdAt().toString() : null, withStatus ? volume.status() : null);
+    }
+
+    private static long elapsedMillis(long startedNanos) {
+        return Duration.ofNanos(System.nanoTime() - startedNanos).toMillis();
     }
 
     /** A deadline of {@code budget} from now that dockerd's hang-up cancels. */

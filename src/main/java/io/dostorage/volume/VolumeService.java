@@ -584,8 +584,12 @@ public class VolumeService {
         // reconciliation still knows to detach it.
         store.setAttached(volume.name(), me);
         // The disk appearing here ends the wait as well as DO's action status does, and costs no poll.
+        long started = System.nanoTime();
         digitalOcean.attach(current, me, () -> devices.present(volume.name()), deadline);
         steps.reached(volume.name(), "mount-attached");
+        // At INFO: an operator follows a volume from droplet to droplet (a Swarm move) in the logs.
+        LOG.infof("attached volume %s to droplet %d in %d ms", volume.name(), me,
+                Duration.ofNanos(System.nanoTime() - started).toMillis());
     }
 
     /**
@@ -673,14 +677,21 @@ public class VolumeService {
             host.unmount(root);
             steps.reached(volume.name(), "release-unmounted");
         }
+        String detached = "it was not attached here";
         if (attachedHere && volume.doId() != null) {
-            digitalOcean.release(new DoVolume(volume.doId(), volume.name(), volume.region(), 0, List.of(me), null, List.of(),
-                    null, null), me);
+            // Names this droplet only: a volume another droplet took over meanwhile stays there (DO answers
+            // "attachment not found", which is success here).
+            long started = System.nanoTime();
+            boolean was = digitalOcean.release(new DoVolume(volume.doId(), volume.name(), volume.region(), 0, List.of(me),
+                    null, List.of(), null, null), me);
+            detached = was ? "detached from droplet " + me + " in " + Duration.ofNanos(System.nanoTime() - started).toMillis()
+                    + " ms" : "DigitalOcean has it attached to another droplet now, which keeps it (nothing detached)";
             store.setAttached(volume.name(), null);
             steps.reached(volume.name(), "release-detached");
         }
         steps.end(volume.name());
         cancelRelease(volume.name());
+        LOG.infof("released volume %s: %s%s", volume.name(), mounted ? "unmounted; " : "", detached);
         return true;
     }
 
