@@ -3,7 +3,7 @@
 # standalone DigitalOcean emulator (one droplet per node, volumes on loop devices, and device-mapper
 # where the kernel has it). Run as root, after `./mvnw -B -ntp package` (or verify):
 #
-#   e2e/swarm.sh                                   # all scenarios, about 7 minutes
+#   e2e/swarm.sh                                   # all scenarios, about 6 minutes
 #   SWARM_SCENARIOS="deploy move" e2e/swarm.sh     # some of: deploy move failover power-off never cap
 #                                                  # pending upgrade (each needs those before it)
 #
