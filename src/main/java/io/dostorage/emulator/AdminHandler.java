@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * The emulator's own control API under {@code /_emulator/}, for tests that drive an emulator in
- * another process: droplets, faults, call counts, volumes, contract violations. JSON in and out;
+ * another process: droplets, faults, call counts (and how many actions DO's "pending event" rule refused),
+ * volumes, what attached volumes' devices are ({@code /_emulator/devices}), contract violations. JSON in and out;
  * not counted as DO API calls and not contract-checked. Bad input answers 400 {@code {"error": ...}}.
  */
 final class AdminHandler implements HttpHandler {
@@ -61,6 +62,7 @@ final class AdminHandler implements HttpHandler {
                 ObjectNode calls = out.putObject("calls");
                 emulator.calls().forEach(calls::put);
                 out.put("total", emulator.totalCalls());
+                out.put("pending_event_refusals", emulator.pendingEventRefusals());
                 reply(exchange, 200, out);
             } else if (path.equals("/_emulator/calls") && method.equals("DELETE")) {
                 emulator.resetCalls();
@@ -77,6 +79,9 @@ final class AdminHandler implements HttpHandler {
                     v.tags().forEach(item.putArray("tags")::add);
                 }
                 reply(exchange, 200, out);
+            } else if (path.equals("/_emulator/devices") && method.equals("GET")) {
+                reply(exchange, 200, Wire.object().put("mode", emulator.deviceMode().mode())
+                        .put("said", emulator.deviceMode().said()));
             } else if (path.equals("/_emulator/violations") && method.equals("GET")) {
                 ObjectNode out = Wire.object();
                 emulator.violations().forEach(out.putArray("violations")::add);

@@ -65,6 +65,7 @@ final class Cloud implements AutoCloseable {
     private final Map<String, Snapshot> snapshots = new LinkedHashMap<>();
     private final Set<String> tags = new LinkedHashSet<>();
     private long nextActionId = 1_000_000_001L;
+    private int pendingEventRefusals;
 
     /** @param stateFile null keeps everything in memory */
     Cloud(Clock clock, Duration actionDelay, int volumeLimit, Faults faults, Devices devices, StateFile stateFile) {
@@ -237,7 +238,7 @@ final class Cloud implements AutoCloseable {
                     + ": a volume can only be attached to a droplet in its region");
         }
         if (hasPendingEvent(dropletId)) {
-            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+            throw pendingEvent();
         }
         boolean attaching = actions.values().stream()
                 .anyMatch(a -> a.inProgress() && a.volumeId().equals(volume.id()) && a.type().equals(ATTACH));
@@ -245,7 +246,7 @@ final class Cloud implements AutoCloseable {
             throw DoApiError.unprocessable(DoErrorText.ALREADY_ATTACHED);
         }
         if (hasActionInProgress(volume.id())) {
-            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+            throw pendingEvent();
         }
         long attached = volumes.values().stream().filter(v -> dropletId.equals(v.dropletId())).count();
         if (attached >= volumeLimit) {
@@ -258,13 +259,13 @@ final class Cloud implements AutoCloseable {
     /** Without {@code droplet_id}, or for a droplet the volume is not attached to, DO answers "Attachment not found". */
     private Action startDetach(Volume volume, Long dropletId) {
         if (dropletId != null && hasPendingEvent(dropletId)) {
-            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+            throw pendingEvent();
         }
         if (dropletId == null || !dropletId.equals(volume.dropletId())) {
             throw DoApiError.unprocessable(DoErrorText.ATTACHMENT_NOT_FOUND);
         }
         if (hasActionInProgress(volume.id())) {
-            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+            throw pendingEvent();
         }
         return newAction(DETACH, volume, dropletId, null);
     }
@@ -280,7 +281,7 @@ final class Cloud implements AutoCloseable {
         }
         if (hasActionInProgress(volume.id())
                 || (volume.dropletId() != null && hasPendingEvent(volume.dropletId()))) {
-            throw DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+            throw pendingEvent();
         }
         return newAction(RESIZE, volume, null, size);
     }
@@ -289,6 +290,24 @@ final class Cloud implements AutoCloseable {
         Instant now = clock.instant();
         return new Action(nextActionId++, type, volume.id(), dropletId, size, volume.region(), now,
                 now.plus(actionDelay), null, Action.IN_PROGRESS, faults.takeErroredAction());
+    }
+
+    /**
+     * DO's 422 "pending event": the droplet (or the volume) is busy with another action, which DO
+     * runs one at a time per droplet. Counted, so a test can tell that two attaches met.
+     */
+    private DoApiError pendingEvent() {
+        pendingEventRefusals++;
+        return DoApiError.unprocessable(DoErrorText.PENDING_EVENT);
+    }
+
+    /** How many actions were refused with "pending event" since the start or the last reset. */
+    synchronized int pendingEventRefusals() {
+        return pendingEventRefusals;
+    }
+
+    synchronized void resetPendingEventRefusals() {
+        pendingEventRefusals = 0;
     }
 
     private boolean hasPendingEvent(long dropletId) {
@@ -355,7 +374,7 @@ final class Cloud implements AutoCloseable {
                 if (droplet == null || volume.dropletId() != null) {
                     return false;
                 }
-                devices.attach(volume.id(), volume.name(), Path.of(droplet.deviceDir()));
+                devices.attach(volume.id(), volume.name(), droplet.id(), Path.of(droplet.deviceDir()));
                 volumes.put(volume.id(), volume.attachedTo(droplet.id()));
                 return true;
             }
@@ -363,7 +382,7 @@ final class Cloud implements AutoCloseable {
                 if (action.dropletId().equals(volume.dropletId())) {
                     Droplet droplet = droplets.get(action.dropletId());
                     if (droplet != null) {
-                        devices.detach(volume.id(), volume.name(), Path.of(droplet.deviceDir()));
+                        devices.detach(volume.id(), volume.name(), droplet.id(), Path.of(droplet.deviceDir()));
                     }
                     volumes.put(volume.id(), volume.attachedTo(null));
                 }
@@ -439,7 +458,7 @@ final class Cloud implements AutoCloseable {
         }
         for (Volume volume : List.copyOf(volumes.values())) {
             if (volume.dropletId() != null && volume.dropletId() == id) {
-                devices.detach(volume.id(), volume.name(), Path.of(droplet.deviceDir()));
+                devices.detach(volume.id(), volume.name(), droplet.id(), Path.of(droplet.deviceDir()));
                 volumes.put(volume.id(), volume.attachedTo(null));
             }
         }
@@ -671,7 +690,7 @@ final class Cloud implements AutoCloseable {
             }
             Droplet droplet = volume.dropletId() == null ? null : droplets.get(volume.dropletId());
             if (droplet != null) {
-                devices.attach(volume.id(), volume.name(), Path.of(droplet.deviceDir()));
+                devices.attach(volume.id(), volume.name(), droplet.id(), Path.of(droplet.deviceDir()));
             }
         }
         actions.values().stream().filter(Action::inProgress).forEach(this::schedule);

@@ -17,8 +17,11 @@ import java.util.Arrays;
  * {@code <backingDir>/<volume id>.img} of its full size (made with {@link RandomAccessFile#setLength},
  * so no GiBs are written). While it is attached, the link {@code <deviceDir>/scsi-0DO_Volume_<name>}
  * (the name DO's udev rules give the disk under {@code /dev/disk/by-id}) points at the backing file,
- * or, with loop devices, at the loop device ({@code /dev/loopN}) over it. Snapshots are sparse
- * copies under {@code <backingDir>/snapshots/}.
+ * or, with loop devices, at the loop device ({@code /dev/loopN}) over it, or, with device-mapper as
+ * well, at a device-mapper device over that loop device ({@code /dev/mapper/dostorage-emu-<droplet>-<id>},
+ * see {@link DeviceMapper}), which a detach switches to the error target before the link goes, so a
+ * user on the old droplet gets I/O errors as on DigitalOcean. Snapshots are sparse copies under
+ * {@code <backingDir>/snapshots/}.
  */
 final class Devices {
 
@@ -28,11 +31,24 @@ final class Devices {
 
     private final Path backingDir;
     private final LoopDevices loops;
+    private final DeviceMapper mapper;
 
-    /** @param loops null when volumes are not put on loop devices */
-    Devices(Path backingDir, LoopDevices loops) {
+    /**
+     * @param loops  null when volumes are not put on loop devices
+     * @param mapper null when attachments are not put on device-mapper devices; needs {@code loops}
+     */
+    Devices(Path backingDir, LoopDevices loops, DeviceMapper mapper) {
+        if (mapper != null && loops == null) {
+            throw new IllegalArgumentException("device-mapper devices are made over loop devices: loop devices needed");
+        }
         this.backingDir = backingDir.toAbsolutePath();
         this.loops = loops;
+        this.mapper = mapper;
+    }
+
+    /** What the device of an attached volume is: {@code device-mapper}, {@code loop} or {@code file}. */
+    String mode() {
+        return mapper != null ? "device-mapper" : loops != null ? "loop" : "file";
     }
 
     Path backing(String volumeId) {
@@ -74,6 +90,11 @@ final class Devices {
         if (loops != null) {
             loops.refresh(file);
         }
+        if (mapper != null) {
+            for (String loop : loops.find(file)) {
+                mapper.resize(volumeId, loop, sizeGigabytes * GIB);
+            }
+        }
     }
 
     /** Removes the backing file of a deleted volume (releasing any loop device left on it). */
@@ -93,12 +114,19 @@ final class Devices {
      * Makes the device of an attached volume appear in the droplet's device folder; idempotent, so
      * it also restores links after a restart.
      */
-    void attach(String volumeId, String volumeName, Path deviceDir) {
+    void attach(String volumeId, String volumeName, long dropletId, Path deviceDir) {
         Path file = backing(volumeId);
         if (!Files.exists(file)) {
             throw new DeviceException("backing file " + file + " of volume " + volumeName + " is missing");
         }
         Path target = loops == null ? file : Path.of(loops.attach(file));
+        if (mapper != null) {
+            try {
+                target = mapper.attach(DeviceMapper.name(dropletId, volumeId), target.toString(), Files.size(file));
+            } catch (IOException e) {
+                throw new DeviceException("reading the size of " + file + ": " + e.getMessage(), e);
+            }
+        }
         Path link = link(deviceDir, volumeName);
         try {
             Files.createDirectories(deviceDir);
@@ -114,8 +142,16 @@ final class Devices {
         }
     }
 
-    /** Makes the device of a detached volume disappear and releases its loop device. */
-    void detach(String volumeId, String volumeName, Path deviceDir) {
+    /**
+     * Makes the device of a detached volume disappear and releases its loop device. With
+     * device-mapper, the droplet's device fails every I/O from before the link goes: a user that
+     * still holds it (a mounted filesystem) gets errors, as on DigitalOcean, and no longer writes to
+     * the backing file that the next droplet gets.
+     */
+    void detach(String volumeId, String volumeName, long dropletId, Path deviceDir) {
+        if (mapper != null) {
+            mapper.cutOff(DeviceMapper.name(dropletId, volumeId));
+        }
         Path link = link(deviceDir, volumeName);
         try {
             if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {

@@ -37,7 +37,8 @@ import java.util.stream.Stream;
  *
  * <p>Attaching a volume makes its device appear in the droplet's device folder as
  * {@code scsi-0DO_Volume_<name>}, pointing at the volume's sparse backing file or, with loop
- * devices, at a real block device. With a state file, everything survives a restart or a crash.
+ * devices, at a real block device (with device-mapper, one that fails every I/O once detached).
+ * With a state file, everything survives a restart or a crash.
  */
 public final class DoEmulator implements AutoCloseable {
 
@@ -50,6 +51,8 @@ public final class DoEmulator implements AutoCloseable {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger(DoEmulator.class.getName());
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final Cloud cloud;
@@ -57,10 +60,21 @@ public final class DoEmulator implements AutoCloseable {
     private final DoApiHandler api;
     private final URI apiUrl;
     private final Path temporaryBackingDir;
+    private final DeviceMode deviceMode;
     private boolean closed;
 
+    /**
+     * What an attached volume's device is on a droplet, and what that means for a droplet it was
+     * detached from.
+     *
+     * @param mode {@code device-mapper}, {@code loop} or {@code file}
+     * @param said the sentence the emulator logged about it at start
+     */
+    public record DeviceMode(String mode, String said) {
+    }
+
     private DoEmulator(HttpServer server, ExecutorService executor, Cloud cloud, Faults faults, DoApiHandler api,
-                       URI apiUrl, Path temporaryBackingDir) {
+                       URI apiUrl, Path temporaryBackingDir, DeviceMode deviceMode) {
         this.server = server;
         this.executor = executor;
         this.cloud = cloud;
@@ -68,10 +82,11 @@ public final class DoEmulator implements AutoCloseable {
         this.api = api;
         this.apiUrl = apiUrl;
         this.temporaryBackingDir = temporaryBackingDir;
+        this.deviceMode = deviceMode;
     }
 
     /**
-     * Starts an emulator on {@code 127.0.0.1:settings.port()}, taking over the state file when it
+     * Starts an emulator on {@code settings.bindAddress():settings.port()}, taking over the state file when it
      * exists (attached volumes get their device links back, actions in flight complete relative to
      * their recorded start).
      *
@@ -92,6 +107,26 @@ public final class DoEmulator implements AutoCloseable {
             loops = new LoopDevices();
             loops.check();
         }
+        DeviceMapper mapper = null;
+        String devicesSaid;
+        if (loops != null && settings.deviceMapper()) {
+            Optional<String> unavailable = DeviceMapper.unavailable();
+            mapper = unavailable.isEmpty() ? new DeviceMapper() : null;
+            devicesSaid = unavailable.map(why -> "device-mapper is NOT available here (" + why + "): attached volumes are "
+                    + "plain loop devices, and a detach only removes the droplet's link, so a container still using the "
+                    + "volume on the old droplet keeps reading and writing it, which DigitalOcean never lets happen (its "
+                    + "I/O fails there)").orElse("attached volumes are device-mapper devices over loop devices: a detach "
+                    + "switches the old droplet's device to the error target, so whatever still uses it there gets I/O "
+                    + "errors, as on DigitalOcean");
+            unavailable.ifPresentOrElse(why -> LOG.log(System.Logger.Level.WARNING, devicesSaid),
+                    () -> LOG.log(System.Logger.Level.INFO, devicesSaid));
+        } else if (loops != null) {
+            devicesSaid = "attached volumes are plain loop devices (device-mapper not asked for): a detach only removes "
+                    + "the droplet's link, so a user still holding the device on the old droplet keeps using the disk";
+            LOG.log(System.Logger.Level.INFO, devicesSaid);
+        } else {
+            devicesSaid = "attached volumes are plain files (no block devices): a detach only removes the droplet's link";
+        }
         Path temporaryBackingDir = null;
         Path backingDir = settings.backingDir();
         try {
@@ -109,15 +144,16 @@ public final class DoEmulator implements AutoCloseable {
         Faults faults = new Faults(clock);
         StateFile stateFile = settings.stateFile() == null ? null : new StateFile(settings.stateFile(), json);
         Cloud cloud = new Cloud(clock, settings.actionDelay(), settings.volumeLimitPerDroplet(), faults,
-                new Devices(backingDir, loops), stateFile);
+                new Devices(backingDir, loops, mapper), stateFile);
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), 64);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(settings.bindAddress()), settings.port()), 64);
         } catch (IOException e) {
             cloud.close();
-            throw new UncheckedIOException("the DigitalOcean emulator cannot listen on 127.0.0.1:" + settings.port(), e);
+            throw new UncheckedIOException("the DigitalOcean emulator cannot listen on " + settings.bindAddress() + ":"
+                    + settings.port(), e);
         }
-        URI apiUrl = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        URI apiUrl = URI.create("http://" + settings.bindAddress() + ":" + server.getAddress().getPort());
         DoApiHandler api = new DoApiHandler(cloud, faults, settings.token(), json, clock, apiUrl);
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor = Executors.newCachedThreadPool(r -> {
@@ -125,13 +161,24 @@ public final class DoEmulator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        DoEmulator emulator = new DoEmulator(server, executor, cloud, faults, api, apiUrl, temporaryBackingDir);
+        DoEmulator emulator = new DoEmulator(server, executor, cloud, faults, api, apiUrl, temporaryBackingDir,
+                new DeviceMode(mapper != null ? "device-mapper" : loops != null ? "loop" : "file", devicesSaid));
         server.createContext("/v2", api);
         server.createContext("/droplets/", new MetadataHandler(cloud, json));
         server.createContext("/_emulator/", new AdminHandler(emulator, json));
         server.setExecutor(executor);
         server.start();
         return emulator;
+    }
+
+    /** What attached volumes are on the droplets: see {@link DeviceMode}. */
+    public DeviceMode deviceMode() {
+        return deviceMode;
+    }
+
+    /** How many volume actions DO's "pending event" rule refused (one action at a time per droplet). */
+    public int pendingEventRefusals() {
+        return cloud.pendingEventRefusals();
     }
 
     public int port() {
@@ -181,6 +228,7 @@ public final class DoEmulator implements AutoCloseable {
 
     public void resetCalls() {
         api.resetCalls();
+        cloud.resetPendingEventRefusals();
     }
 
     /**

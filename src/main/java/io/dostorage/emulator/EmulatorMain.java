@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
  *     --port 8089 --state /tmp/do.json --droplet 1001:nyc1:/tmp/dev1
  * </pre>
  *
- * Options: {@code --port N} (default 8089), {@code --state FILE}, {@code --backing-dir DIR},
- * {@code --action-delay 1s|500ms}, {@code --token T}, {@code --loop-devices}, {@code --volume-limit N},
- * and {@code --droplet ID:REGION:DEVICE_DIR} (repeatable).
+ * Options: {@code --port N} (default 8089), {@code --bind ADDRESS} (default 127.0.0.1), {@code --state FILE},
+ * {@code --backing-dir DIR}, {@code --action-delay 1s|500ms}, {@code --token T}, {@code --loop-devices} (with
+ * device-mapper devices over them where the kernel has it; {@code --no-device-mapper} keeps plain loop devices),
+ * {@code --volume-limit N}, and {@code --droplet ID:REGION:DEVICE_DIR} (repeatable).
  */
 public final class EmulatorMain {
 
@@ -40,7 +41,8 @@ public final class EmulatorMain {
         } catch (IllegalArgumentException e) {
             System.err.println("emulator: " + e.getMessage());
             System.err.println("usage: EmulatorMain [--port N] [--state FILE] [--backing-dir DIR] [--action-delay 1s|500ms]"
-                    + " [--token T] [--loop-devices] [--volume-limit N] [--droplet ID:REGION:DEVICE_DIR]...");
+                    + " [--token T] [--loop-devices [--no-device-mapper]] [--volume-limit N] [--bind ADDRESS]"
+                    + " [--droplet ID:REGION:DEVICE_DIR]...");
             System.exit(2);
             return;
         }
@@ -54,6 +56,7 @@ public final class EmulatorMain {
             stopped.countDown();
         }, "do-emulator-shutdown"));
         System.out.println("DigitalOcean emulator on " + emulator.apiUrl());
+        System.out.println("devices (" + emulator.deviceMode().mode() + "): " + emulator.deviceMode().said());
         System.out.flush();
         stopped.await();
     }
@@ -61,10 +64,16 @@ public final class EmulatorMain {
     static Options parse(String[] args) {
         EmulatorSettings settings = EmulatorSettings.defaults().withPort(8089);
         List<Droplet> droplets = new ArrayList<>();
+        boolean noDeviceMapper = false;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--loop-devices")) {
-                settings = settings.withLoopDevices(true);
+                settings = settings.withLoopDevices(true).withDeviceMapper(!noDeviceMapper);
+                continue;
+            }
+            if (option.equals("--no-device-mapper")) {
+                noDeviceMapper = true;
+                settings = settings.withDeviceMapper(false);
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -73,6 +82,7 @@ public final class EmulatorMain {
             String value = args[++i];
             settings = switch (option) {
                 case "--port" -> settings.withPort(number(option, value));
+                case "--bind" -> settings.withBindAddress(value);
                 case "--state" -> settings.withStateFile(Path.of(value));
                 case "--backing-dir" -> settings.withBackingDir(Path.of(value));
                 case "--action-delay" -> settings.withActionDelay(duration(value));

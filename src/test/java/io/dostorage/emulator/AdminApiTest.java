@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,6 +48,10 @@ class AdminApiTest extends EmulatorTestBase {
         JsonNode calls = admin(emulator, "GET", "/_emulator/calls", null).json();
         assertEquals(1, calls.get("calls").get("POST /v2/volumes").asInt());
         assertEquals(emulator.totalCalls(), calls.get("total").asInt());
+        assertEquals(0, calls.get("pending_event_refusals").asInt());
+        JsonNode devices = admin(emulator, "GET", "/_emulator/devices", null).json();
+        assertEquals("file", devices.get("mode").asText());
+        assertTrue(devices.get("said").asText().contains("plain files"), devices.toString());
         assertEquals(204, admin(emulator, "DELETE", "/_emulator/calls", null).status());
         assertEquals(0, emulator.totalCalls(), "admin calls are not DO calls");
 
@@ -68,6 +73,13 @@ class AdminApiTest extends EmulatorTestBase {
         assertEquals(Duration.ofMillis(500), settings.actionDelay());
         assertEquals("t", settings.token());
         assertTrue(settings.loopDevices());
+        assertTrue(settings.deviceMapper(), "loop devices come with device-mapper where the kernel has it");
+        assertEquals("127.0.0.1", settings.bindAddress());
+        EmulatorSettings plain = EmulatorMain.parse(new String[] {"--no-device-mapper", "--loop-devices", "--bind",
+                "198.18.0.254"}).settings();
+        assertTrue(plain.loopDevices());
+        assertFalse(plain.deviceMapper());
+        assertEquals("198.18.0.254", plain.bindAddress());
         assertEquals(new EmulatorMain.Droplet(1001, "nyc1", Path.of("/tmp/dev1")), options.droplets().get(0));
         assertEquals(Path.of("/tmp/dev:2"), options.droplets().get(1).deviceDir());
         assertEquals(8089, EmulatorMain.parse(new String[0]).settings().port());

@@ -11,11 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Real block devices: runs only as root with loop devices, and says so loudly when it cannot. */
@@ -47,6 +49,16 @@ class LoopDevicesTest extends EmulatorTestBase {
     @AfterEach
     void releaseLeftoverLoopDevices() throws IOException {
         Path backing = tmp.resolve("backing");
+        if (Files.isDirectory(backing) && DeviceMapper.unavailable().isEmpty()) {
+            try (var files = Files.list(backing)) {
+                List<String> ids = files.map(f -> f.getFileName().toString().replace(".img", "")).toList();
+                for (String name : new DeviceMapper().names()) {
+                    if (ids.stream().anyMatch(name::contains)) {
+                        run("dmsetup", "remove", "--force", name);
+                    }
+                }
+            }
+        }
         if (Files.isDirectory(backing)) {
             try (var files = Files.list(backing)) {
                 for (Path file : files.toList()) {
@@ -114,6 +126,69 @@ class LoopDevicesTest extends EmulatorTestBase {
         String loops = run("losetup", "-j", tmp.resolve("backing").resolve(id + ".img").toString()).trim();
         assertEquals(1, loops.lines().count(), "one loop device, not a second one: " + loops);
         detachAndWait(http(second), id, 1001, "nyc1");
+    }
+
+    /**
+     * On DigitalOcean a detached volume's disk leaves the droplet: what still holds it there gets I/O
+     * errors, and writes no more to the volume that another droplet now has.
+     */
+    @Test
+    void withDeviceMapperADetachedVolumesDeviceFailsEveryIoOnTheOldDroplet() throws Exception {
+        String unavailable = DeviceMapper.unavailable().orElse(null);
+        if (unavailable != null) {
+            System.err.println("SKIPPED LoopDevicesTest.withDeviceMapperADetachedVolumesDeviceFailsEveryIoOnTheOldDroplet: "
+                    + "needs device-mapper: " + unavailable);
+            Assumptions.abort("SKIPPED: needs device-mapper: " + unavailable);
+        }
+        DoEmulator emulator = start(settings().withLoopDevices(true).withDeviceMapper(true));
+        assertEquals("device-mapper", emulator.deviceMode().mode());
+        emulator.addDroplet(1001, "nyc1", tmp.resolve("dev"));
+        DoHttp http = http(emulator);
+        String id = createVolume(http, "cut", "nyc1", 1).get("id").asText();
+        attachAndWait(http, id, 1001, "nyc1");
+        Path link = tmp.resolve("dev").resolve("scsi-0DO_Volume_cut");
+        assertEquals(Path.of("/dev/mapper", DeviceMapper.name(1001, id)), Files.readSymbolicLink(link));
+        byte[] data = "written before the detach".getBytes(StandardCharsets.UTF_8);
+
+        try (RandomAccessFile held = new RandomAccessFile(link.toFile(), "rw")) {
+            held.seek(4096);
+            held.write(data);
+            held.getFD().sync();
+
+            detachAndWait(http, id, 1001, "nyc1");
+
+            assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
+            held.seek(1 << 20);
+            assertThrows(IOException.class, () -> {
+                held.write(new byte[4096]);
+                held.getFD().sync();
+            }, "a write on the old droplet fails once the volume is detached");
+        }
+        byte[] read = new byte[data.length];
+        try (RandomAccessFile raf = new RandomAccessFile(tmp.resolve("backing").resolve(id + ".img").toFile(), "r")) {
+            raf.seek(4096);
+            raf.readFully(read);
+        }
+        assertArrayEquals(data, read, "what was written before the detach is in the volume");
+        // The kernel removes a device marked for deferred removal from a work queue after its last close.
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (new DeviceMapper().names().stream().anyMatch(n -> n.contains(id)) && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertEquals(List.of(), new DeviceMapper().names().stream().filter(n -> n.contains(id)).toList(),
+                "the device went once its last user closed it");
+    }
+
+    @Test
+    void withoutDeviceMapperTheEmulatorFallsBackToLoopDevicesAndSaysSo() {
+        Assumptions.assumeTrue(DeviceMapper.unavailable().isPresent(), "this machine has device-mapper");
+
+        DoEmulator emulator = start(settings().withLoopDevices(true).withDeviceMapper(true));
+
+        assertEquals("loop", emulator.deviceMode().mode());
+        assertTrue(emulator.deviceMode().said().contains("device-mapper is NOT available here"),
+                emulator.deviceMode().said());
+        assertTrue(emulator.deviceMode().said().contains("keeps reading and writing it"), emulator.deviceMode().said());
     }
 
     @Test

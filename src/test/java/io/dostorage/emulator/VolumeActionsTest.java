@@ -132,9 +132,12 @@ class VolumeActionsTest extends EmulatorTestBase {
 
         assertRefused(act(http, second, "attach", 1001, "nyc1"), DoErrorText.PENDING_EVENT);
         assertRefused(act(http, first, "detach", 1001, "nyc1"), DoErrorText.PENDING_EVENT);
+        assertEquals(2, emulator.pendingEventRefusals(), "the admin API counts them, so a test sees two attaches meet");
 
         awaitAction(http, running);
         attachAndWait(http, second, 1001, "nyc1");
+        emulator.resetCalls();
+        assertEquals(0, emulator.pendingEventRefusals());
     }
 
     @Test
