@@ -81,6 +81,7 @@ public class BlockDeviceHost implements VolumeHost {
     private final Path mountTable;
     private final List<String> mountOptions;
     private final Duration poll;
+    private final Path sysfs;
 
     /**
      * @param deviceDir  the folder where volumes appear as {@code scsi-0DO_Volume_<name>}: setting
@@ -101,6 +102,13 @@ public class BlockDeviceHost implements VolumeHost {
      */
     BlockDeviceHost(Path deviceDir, Duration deviceWait, CommandRunner runner, Path mountTable,
                     List<String> mountOptions, Duration poll) {
+        this(deviceDir, deviceWait, runner, mountTable, mountOptions, poll, Path.of("/sys"));
+    }
+
+    /** @param sysfs where sysfs is mounted ({@code /sys}): tests give a folder of their own */
+    BlockDeviceHost(Path deviceDir, Duration deviceWait, CommandRunner runner, Path mountTable,
+                    List<String> mountOptions, Duration poll, Path sysfs) {
+        this.sysfs = sysfs;
         this.links = new DeviceLinks(deviceDir);
         this.deviceWait = requirePositive(deviceWait, "device wait");
         this.runner = runner;
@@ -324,6 +332,13 @@ public class BlockDeviceHost implements VolumeHost {
         if (!CHECKED_TYPES.contains(fsType) || table().entries().stream().anyMatch(device::isSourceOf)) {
             return;
         }
+        Optional<Path> live = mountedInAnotherNamespace(device);
+        if (live.isPresent()) {
+            LOG.infof("volume %s (%s): not checked with e2fsck, as the kernel has its filesystem mounted already, in "
+                    + "another mount namespace (%s); this mount shares that live filesystem", volume, device.path(),
+                    live.get());
+            return;
+        }
         String byHand = "; it was not mounted. To check and repair it by hand, on this droplet, with the volume attached "
                 + "and nothing else using it, run: e2fsck -f " + links.of(volume)
                 + " (it asks before each repair; a snapshot of the volume first keeps a way back), then mount it again";
@@ -361,6 +376,27 @@ public class BlockDeviceHost implements VolumeHost {
                 + (uncorrected ? "; e2fsck -p stopped there and, beyond the repairs that are safe and the mark that errors "
                                  + "remain, left the filesystem untouched" : "")
                 + byHand);
+    }
+
+    /**
+     * The kernel's own entry of an ext filesystem mounted from this device, {@code /sys/fs/ext4/<name>}
+     * (the ext4 driver serves ext2 and ext3 too), when there is one although this mount namespace's
+     * table shows no mount of it: another namespace has it mounted (a container's private copy of the
+     * mounts, a plugin instance's that a process keeps alive). Then e2fsck must not run (it refuses
+     * anyway: "is in use"), and a mount here shares that filesystem. Found by the device's kernel name
+     * ({@code /sys/dev/block/<major>:<minor>}), or its path's last part when it has no device number.
+     */
+    private Optional<Path> mountedInAnotherNamespace(Device device) {
+        String name = device.path().getFileName().toString();
+        if (device.number() != null) {
+            try {
+                name = sysfs.resolve("dev/block").resolve(device.number().toString()).toRealPath().getFileName().toString();
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+        Path entry = sysfs.resolve("fs/ext4").resolve(name);
+        return Files.isDirectory(entry) ? Optional.of(entry) : Optional.empty();
     }
 
     /** The first {@link #LOGGED_LINES} lines of {@code output}, and how many more there were. */

@@ -239,6 +239,27 @@ class BlockDeviceHostTest {
         assertEquals(0, runner.count("mount"));
     }
 
+    /**
+     * The kernel has the filesystem mounted in another mount namespace (here: the old droplet's, when
+     * the emulator has no device-mapper and both get one loop device; on a droplet: a container's
+     * private copy of the mounts): e2fsck would refuse ("is in use"), and a mount shares that live
+     * filesystem.
+     */
+    @Test
+    void aFilesystemTheKernelHasMountedInAnotherNamespaceIsMountedWithoutACheck() throws IOException {
+        Path device = attach("pgdata");
+        signatures.put(device, filesystem("ext4"));
+        Path sysfs = Files.createDirectories(dir.resolve("sys"));
+        Files.createDirectories(sysfs.resolve("fs/ext4").resolve(device.getFileName().toString()));
+        host = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), runner, mountInfo, List.of(), Duration.ofMillis(20),
+                sysfs);
+
+        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+
+        assertEquals(0, runner.count("e2fsck"));
+        assertTrue(host.isMounted(root.resolve("pgdata")));
+    }
+
     @Test
     void aDeviceInUseByAMountInAnotherMountNamespaceIsMountedWithoutACheck() throws IOException {
         // This process's mount table does not show it; the kernel does: e2fsck finds the device open
