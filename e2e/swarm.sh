@@ -32,6 +32,13 @@ REPO=$(pwd)
 # shellcheck source=e2e/lib.sh
 . e2e/lib.sh
 
+# Descriptors inherited from the caller beyond 0-2 are closed, so that the daemons started here keep
+# none of them open: a lock the caller holds on a file (flock(1) runs its command with it open), for
+# one, is then released when the caller ends, even if this script was killed and left daemons behind
+# (the next run removes them).
+for fd in $(ls /proc/$$/fd); do
+  if [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 [ "$(id -u)" = 0 ] || die "the swarm stage needs root (namespaces, dockerd, mounts, loop devices)"
 [ -f target/quarkus-app/quarkus-run.jar ] || die "no target/quarkus-app: run ./mvnw -B -ntp package -DskipTests first"
 
