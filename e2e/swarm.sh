@@ -474,8 +474,8 @@ timed_move() {
   done
   wait_for 20 "the app wrote its start on node$to" history_has "$to" "started-on-node$to"
   local detach attach floor n
-  wait_for 10 "node$from's plugin logged the release" logged_since "$from" "$m_from" "released volume appdata: unmounted; detached"
-  detach=$(logged_ms "$from" "$m_from" "released volume appdata: unmounted; detached from droplet 100$from")
+  wait_for 10 "node$from's plugin logged the release" logged_since "$from" "$m_from" "detached volume appdata from droplet 100$from in [0-9]* ms (released"
+  detach=$(logged_ms "$from" "$m_from" "detached volume appdata from droplet 100$from")
   attach=$(logged_ms "$to" "$m_to" "attached volume appdata to droplet 100$to")
   [ -n "$attach" ] || die "node$to's plugin logged no attach of appdata: $(plugin_log_since "$to" "$m_to" | tail -5)"
   floor=$(( novol + detach + attach ))
@@ -486,7 +486,9 @@ timed_move() {
   for n in $NODES; do
     check "node$n's plugin took nothing over by force" no_takeover_logged "$n" appdata
   done
-  expect_match "node$from released the volume (unmounted, detached)" "released volume appdata: unmounted; detached from droplet 100$from" \
+  expect_match "node$from unmounted the volume" "unmounted volume appdata from [^ ]* on droplet 100$from in [0-9]+ ms \(released: no container uses it\)" \
+    "$(plugin_log_since "$from" "$m_from")"
+  expect_match "node$from detached the volume" "detached volume appdata from droplet 100$from in [0-9]+ ms \(released: no container uses it\)" \
     "$(plugin_log_since "$from" "$m_from")"
   expect_eq "the DigitalOcean volume is attached to droplet 100$to" "100$to" "$(do_attached_to appdata)"
   expect_eq "node$to reads the data written on node1" written-on-node1 "$(in_task "$APP" "$to" cat /data/first)"
@@ -540,7 +542,7 @@ heal_and_check() {
   wait_for 30 "node$healed's plugin let go of appdata" logged_since "$healed" "$mark" "released volume appdata"
   log "node$healed back after $(secs $(( $(now_ms) - t0 ))) s; its plugin: $(plugin_log_since "$healed" "$mark" | grep 'released volume appdata' | tail -1)"
   expect_match "node$healed's plugin detached nothing from the new holder" \
-    'released volume appdata: unmounted; DigitalOcean has it attached to another droplet now, which keeps it' \
+    "released volume appdata on droplet 100$healed: DigitalOcean has it attached to another droplet now, which keeps it" \
     "$(plugin_log_since "$healed" "$mark" | grep 'released volume appdata')"
   expect_eq "node$healed keeps no stale reference of appdata" 0 "$(references_on appdata "$healed")"
   sleep 3
@@ -742,7 +744,7 @@ scenario_pending() {
   run dk 1 restart quick >/dev/null
   wait_for 20 "quick restarted" sh -c "[ \$(docker -H unix://$E2E_RUN/node1/docker.sock exec quick grep -c started /data/history) = 2 ]"
   check "the restart's Unmount and Mount fell within the grace (no release in between)" \
-    sh -c "! printf '%s' \"\$1\" | grep -q 'released volume vol-quick'" _ "$(plugin_log_since 1 "$m1")"
+    sh -c "! printf '%s' \"\$1\" | grep -q 'unmounted volume vol-quick\\|detached volume vol-quick'" _ "$(plugin_log_since 1 "$m1")"
   run dk 1 rm -f quick >/dev/null
   wait_for 30 "vol-quick is released" attached_to vol-quick ""
   run dk 1 volume rm vol-quick

@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.faulttolerance.Timeout;
+import org.jboss.logging.Logger;
 
 import java.net.URI;
 import java.time.Clock;
@@ -51,6 +52,8 @@ import java.util.concurrent.TimeUnit;
  */
 @ApplicationScoped
 class DoCalls {
+
+    private static final Logger LOG = Logger.getLogger(DoCalls.class);
 
     /** The name of DigitalOcean's one circuit breaker ({@code CircuitBreakerMaintenance} knows it by this name). */
     static final String BREAKER = "digitalocean";
@@ -104,13 +107,18 @@ class DoCalls {
                     + "(docker plugin set <plugin> ACCESS_TOKEN=<token>)");
         }
         Response response;
+        long started = System.nanoTime();
         try {
             response = request.send().apply(api);
         } catch (ProcessingException e) {
+            LOG.debugf("DigitalOcean %s: no answer after %d ms (%s)", request.what(), millisSince(started), rootMessage(e));
             throw new DigitalOceanUnavailableException("cannot reach DigitalOcean at " + baseUrl + ": " + rootMessage(e), e);
         }
         try {
             int status = response.getStatus();
+            // Each attempt, retries included, with its status and time: what an operator counts against
+            // the token's rate limit. The request's line names method and path only, never a header.
+            LOG.debugf("DigitalOcean %s: %d in %d ms", request.what(), status, millisSince(started));
             if (status < 300) {
                 return status == 204 ? null : request.read().apply(response);
             }
@@ -178,6 +186,10 @@ class DoCalls {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    private static long millisSince(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 
     private static String rootMessage(Throwable e) {

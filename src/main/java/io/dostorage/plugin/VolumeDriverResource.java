@@ -105,7 +105,12 @@ class VolumeDriverResource {
     public MountResponse mount(MountRequest request, @Context HttpServerRequest http) {
         require(request, "Mount");
         Deadline deadline = deadline(http, VolumeService.MOUNT_DEADLINE);
+        // At DEBUG, each Mount and Unmount with its time: the gap between dockerd's Unmount and its next
+        // Mount of a volume is what UNMOUNT_GRACE must cover (docs/swarm.md has the measurement).
+        LOG.debugf("Mount of volume %s by %s", request.name(), request.id());
+        long started = System.nanoTime();
         java.nio.file.Path folder = volumes.mount(request.name(), request.id(), deadline);
+        LOG.debugf("Mount of volume %s by %s answered in %d ms", request.name(), request.id(), millisSince(started));
         if (deadline.isCancelled()) {
             // dockerd left just as the Mount succeeded: it will never Unmount what it never got.
             LOG.infof("Mount of volume %s by %s succeeded after %s; taking its reference back", request.name(),
@@ -119,7 +124,10 @@ class VolumeDriverResource {
     @Path("VolumeDriver.Unmount")
     public ErrResponse unmount(MountRequest request, @Context HttpServerRequest http) {
         require(request, "Unmount");
+        LOG.debugf("Unmount of volume %s by %s", request.name(), request.id());
+        long started = System.nanoTime();
         volumes.unmount(request.name(), request.id(), deadline(http, VolumeService.CALL_DEADLINE));
+        LOG.debugf("Unmount of volume %s by %s answered in %d ms", request.name(), request.id(), millisSince(started));
         return ErrResponse.OK;
     }
 
@@ -147,6 +155,10 @@ class VolumeDriverResource {
     private static VolumeInfo info(Volume volume, boolean withStatus) {
         return new VolumeInfo(volume.name(), volume.mountpoint() == null ? null : volume.mountpoint().toString(),
                 withStatus ? volume.createdAt().toString() : null, withStatus ? volume.status() : null);
+    }
+
+    private static long millisSince(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 
     /** A deadline of {@code budget} from now that dockerd's hang-up cancels. */

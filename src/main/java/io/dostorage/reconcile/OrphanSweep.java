@@ -28,7 +28,8 @@ class OrphanSweep {
     void sweep() {
         try {
             List<String> released = volumes.sweep();
-            released.forEach(name -> LOG.infof("released volume %s: no container references it", name));
+            // Each release logged its own steps (the operator's log); this names what the sweep found.
+            released.forEach(name -> LOG.debugf("orphan sweep released volume %s: no container references it", name));
         } catch (RuntimeException e) {
             LOG.errorf("orphan sweep: %s", e.getMessage());
         }

@@ -76,13 +76,17 @@ final class ActionWait {
      * that waits for the volume learns that it is free from DigitalOcean, not from this call. So the
      * action is polled every {@code ACTION_POLL_MAX} only, which spares about half the polls. What the
      * state file knows of the volume is all it needs: no call to learn the rest.
+     *
+     * @return false when DigitalOcean says the volume is not attached to that droplet (another droplet
+     *         took it over meanwhile): nothing was detached, from anyone
      */
-    void release(String volumeId, String name, String region, long dropletId) {
-        act(volumeId, name, region, dropletId, false, NO_SIGN, pollMax, Deadline.none());
+    boolean release(String volumeId, String name, String region, long dropletId) {
+        return act(volumeId, name, region, dropletId, false, NO_SIGN, pollMax, Deadline.none());
     }
 
-    private void act(String volumeId, String name, String region, long dropletId, boolean attach, BooleanSupplier done,
-                     Duration firstPoll, Deadline request) {
+    /** Starts the action and waits for it; false when DigitalOcean had nothing to do (already attached or detached). */
+    private boolean act(String volumeId, String name, String region, long dropletId, boolean attach, BooleanSupplier done,
+                        Duration firstPoll, Deadline request) {
         String doing = (attach ? "attach" : "detach") + " of volume " + name + " to/from droplet " + dropletId;
         request.check(doing);
         long end = System.nanoTime() + actionTimeout.toNanos();
@@ -103,6 +107,7 @@ final class ActionWait {
         if (started.isPresent()) {
             await(started.get(), name, end, done, firstPoll, request);
         }
+        return started.isPresent();
     }
 
     /**

@@ -68,8 +68,10 @@ final class Attachments {
         if (!host.isMounted(root)) {
             attachHere(volume, options, deadline);
             deadline.check("mounting volume " + volume.name());
+            long started = OperatorLog.start();
             host.mount(volume.name(), options.fsType(), root, deadline);
             steps.reached(volume.name(), "mount-mounted");
+            OperatorLog.mounted(volume.name(), cloud.dropletId(), root, started);
         }
         if (options.subpath() == null) {
             return root;
@@ -99,8 +101,10 @@ final class Attachments {
         // Recorded before the attach starts: if the process dies while DO attaches, the
         // reconciliation still knows to detach it.
         store.setAttached(volume.name(), me);
+        long started = OperatorLog.start();
         actions.attachHere(current, deadline);
         steps.reached(volume.name(), "mount-attached");
+        OperatorLog.attached(volume.name(), me, started);
     }
 
     /**
@@ -131,7 +135,9 @@ final class Attachments {
         deadline.check("detaching volume " + volume.name() + " from " + who + " by force");
         LOG.warnf("taking volume %s over from %s: detaching it from there (takeover policy %s)", volume.name(), who,
                 policy.word());
+        long started = OperatorLog.start();
         DoVolume detached = actions.detach(volume, holder, deadline);
+        OperatorLog.detached(volume.name(), holder, started, "taken over by droplet " + cloud.dropletId());
         waits.remove(volume.name());
         return detached;
     }

@@ -62,16 +62,19 @@ final class Lifecycle {
         DoVolume volume;
         if (existing.isPresent()) {
             volume = adopt(existing.get(), given);
+            OperatorLog.adopted(volume);
         } else {
             deadline.check("creating volume " + name + " in DigitalOcean");
             steps.begin(name, "create", null);
             List<String> tags = new ArrayList<>(options.tags());
             tags.add(VolumeService.CREATED_TAG);
             tags.addAll(OptionTags.encode(options.toMap()));
+            long started = OperatorLog.start();
             volume = cloud.create(new NewVolume(name, options.sizeGib(), region,
                     options.description() == null ? "Created by dostorage" : options.description(),
                     options.snapshot(), tags));
             steps.reached(name, "create-created");
+            OperatorLog.created(volume, started);
         }
         record(name, volume, given);
         steps.end(name);
@@ -100,12 +103,15 @@ final class Lifecycle {
         }
         deadline.check("removing volume " + name);
         steps.begin(name, "remove", null);
-        releases.releaseNow(volume);
+        releases.releaseNow(volume, "removed");
         RemovePolicy policy = removePolicy(volume);
         if (current.isPresent() && policy.deletes(volume.createdHere())) {
+            long started = OperatorLog.start();
             cloud.delete(current.get().id());
             steps.reached(name, "remove-deleted");
-            LOG.infof("deleted DigitalOcean volume %s (%s), remove policy %s", name, current.get().id(), policy.word());
+            OperatorLog.deleted(name, current.get().id(), policy, started);
+        } else {
+            OperatorLog.forgotten(name, policy, volume.createdHere());
         }
         store.deleteVolume(name);
         steps.end(name);
@@ -127,6 +133,7 @@ final class Lifecycle {
         }
         DoVolume volume = cloud.find(name, cloud.region()).orElseThrow(() -> new VolumeNotFoundException(name));
         record(name, volume, Map.of());
+        OperatorLog.adopted(volume);
         return store.findVolume(name).orElseThrow();
     }
 

@@ -125,7 +125,7 @@ final class Recovery {
         }
         if (volume.referenced() && host.devicePresent(volume.name())) {
             // The disk is here, so it is attached here: no DigitalOcean call needed.
-            host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).fsType(), root, Deadline.none());
+            mountAgain(volume, root, me);
             return;
         }
         boolean recordedHere = volume.attached().filter(d -> d == me).isPresent();
@@ -147,16 +147,25 @@ final class Recovery {
         if (other.isPresent()) {
             lost(volume, other.get());
             if (mounted && !volume.referenced()) {
+                long started = OperatorLog.start();
                 host.unmount(root);
+                OperatorLog.unmounted(volume.name(), me, root, started, "droplet " + other.get() + " holds it now");
             }
         } else if (!volume.referenced()) {
             releases.schedule(volume.name());
         } else if (holders.contains(me)) {
-            host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).fsType(), root, Deadline.none());
+            mountAgain(volume, root, me);
         } else {
             LOG.warnf("volume %s has %d reference(s) on this node but is attached to no droplet; recovery does not "
                     + "attach it (another droplet may be about to), the next Mount will", volume.name(), volume.mounts());
         }
+    }
+
+    /** Mounts a referenced volume again after a restart: the references here expect it mounted. */
+    private void mountAgain(StoredVolume volume, Path root, long me) {
+        long started = OperatorLog.start();
+        host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).fsType(), root, Deadline.none());
+        OperatorLog.mounted(volume.name(), me, root, started);
     }
 
     /** Another droplet holds the volume now: recorded (Get shows the holder) and logged once; nothing else is done. */
@@ -174,12 +183,15 @@ final class Recovery {
     List<String> sweep() {
         List<String> done = new ArrayList<>();
         Instant now = clock.instant();
+        long me = cloud.dropletId();
         for (Path mount : host.mountsUnder(mountRoot)) {
             String name = mount.getFileName().toString();
             if (store.findVolume(name).isEmpty() && Boolean.TRUE.equals(locks.operation(name, "unmounting orphaned",
                     Deadline.none(), () -> {
                         if (store.findVolume(name).isEmpty() && host.isMounted(mount)) {
+                            long started = OperatorLog.start();
                             host.unmount(mount);
+                            OperatorLog.unmounted(name, me, mount, started, "orphaned: no volume of that name in the state");
                             return true;
                         }
                         return false;
@@ -187,7 +199,6 @@ final class Recovery {
                 done.add(name);
             }
         }
-        long me = cloud.dropletId();
         for (StoredVolume volume : store.listVolumes()) {
             boolean held = volume.attached().filter(d -> d == me).isPresent() || host.isMounted(mountRoot.resolve(volume.name()));
             if (volume.referenced() || !held) {
@@ -232,7 +243,7 @@ final class Recovery {
                         LOG.warnf("not finishing the interrupted removal of volume %s: it is mounted again", name);
                         return;
                     }
-                    releases.releaseNow(volume);
+                    releases.releaseNow(volume, "finishing its interrupted removal");
                     if (volume.doId() != null && lifecycle.removePolicy(volume).deletes(volume.createdHere())) {
                         cloud.delete(volume.doId());
                     }

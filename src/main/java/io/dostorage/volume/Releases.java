@@ -111,15 +111,17 @@ final class Releases {
             if (volume.isEmpty() || volume.get().referenced()) {
                 return false;
             }
-            return releaseNow(volume.get());
+            return releaseNow(volume.get(), "released: no container uses it");
         }));
     }
 
     /**
      * Unmounts the volume if mounted here and detaches it if attached here; true when it did either.
      * The caller holds the volume's lock and has checked that nothing references it.
+     *
+     * @param why what lets the volume go, for the operator's log
      */
-    boolean releaseNow(StoredVolume volume) {
+    boolean releaseNow(StoredVolume volume, String why) {
         Path root = mountRoot.resolve(volume.name());
         long me = cloud.dropletId();
         boolean mounted = host.isMounted(root);
@@ -129,11 +131,20 @@ final class Releases {
         }
         steps.begin(volume.name(), "release", null);
         if (mounted) {
+            long started = OperatorLog.start();
             host.unmount(root);
             steps.reached(volume.name(), "release-unmounted");
+            OperatorLog.unmounted(volume.name(), me, root, started, why);
         }
         if (attachedHere && volume.doId() != null) {
-            actions.release(volume.doId(), volume.name(), volume.region(), me);
+            // Names this droplet only: a volume another droplet took over meanwhile stays there (DO answers
+            // "attachment not found", which the port turns into nothing to do).
+            long started = OperatorLog.start();
+            if (actions.release(volume.doId(), volume.name(), volume.region(), me)) {
+                OperatorLog.detached(volume.name(), me, started, why);
+            } else {
+                OperatorLog.keptElsewhere(volume.name(), me);
+            }
             store.setAttached(volume.name(), null);
             steps.reached(volume.name(), "release-detached");
         }

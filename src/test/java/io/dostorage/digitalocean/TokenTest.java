@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A token DigitalOcean rejects is reported as such, and the token itself shows up nowhere. */
+/** A token DigitalOcean rejects is reported as such, and the token itself shows up nowhere, not even at DEBUG. */
 @QuarkusTest
 @TestProfile(TokenTest.WrongToken.class)
 class TokenTest implements ContractChecked {
@@ -35,7 +35,9 @@ class TokenTest implements ContractChecked {
     public static class WrongToken implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("dostorage.access-token", TOKEN, "dostorage.digitalocean.emulator-token", "the-right-token");
+            // At DEBUG, each DigitalOcean call is logged: the request line and the status, never a header.
+            return Map.of("dostorage.access-token", TOKEN, "dostorage.digitalocean.emulator-token", "the-right-token",
+                    "quarkus.log.category.\"io.dostorage\".level", "DEBUG");
         }
     }
 
@@ -67,6 +69,8 @@ class TokenTest implements ContractChecked {
             assertFalse(e.getMessage().contains(TOKEN));
             assertFalse(answer.contains(TOKEN), answer);
             assertFalse(log.text().contains(TOKEN), "the token was logged");
+            assertTrue(log.text().contains("DigitalOcean GET /v2/volumes?name=pgdata&region=nyc1&page=1: 401 in "),
+                    "at DEBUG each DigitalOcean call is logged with its status and time:\n" + log.text());
             assertTrue(log.text().length() > 0, "the capture saw the log");
         }
         try (Stream<Path> files = Files.walk(Path.of("target"))) {
