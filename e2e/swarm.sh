@@ -47,7 +47,7 @@ E2E_RUN=/run/dostorage-swarm            # node folders (sockets, exec roots), pi
 SW_VAR=/var/lib/dostorage-swarm         # docker data roots, emulator backing files, registry
 DEVICES=/dev/dostorage-swarm            # the droplets' device folders: the plugin sees the host's /dev
 LOGS=$REPO/target/e2e-swarm
-export E2E_CACHE=${E2E_CACHE:-/var/cache/dostorage-e2e}   # the JRE root filesystem (e2e/jre-image.sh)
+export E2E_CACHE=${E2E_CACHE:-/var/cache/dostorage-e2e}   # the base root filesystem (e2e/jre-image.sh)
 BRIDGE=dswbr0
 HOST_IP=198.18.0.254
 NODES="1 2 3"
@@ -303,12 +303,12 @@ mgr node ls
 # ---- the managed plugin, built once on node1 (README, "Build the managed plugin") and installed on
 # every node from the registry. The same commands as e2e/run.sh's managed scenario.
 t=$(date +%s)
-DOCKER_HOST=unix://$E2E_RUN/node1/docker.sock e2e/jre-image.sh local/jre17
+DOCKER_HOST=unix://$E2E_RUN/node1/docker.sock e2e/jre-image.sh local/bookworm-tools local/jdk25
 ctx=$SW_VAR/docker-cli; mkdir -p "$ctx"; cp /usr/bin/docker "$ctx/docker"
-printf 'FROM local/jre17\nCOPY docker /usr/local/bin/docker\n' > "$ctx/Dockerfile"
+printf 'FROM local/bookworm-tools\nCOPY docker /usr/local/bin/docker\n' > "$ctx/Dockerfile"
 mgr build -q --network none -t local/docker-cli "$ctx" >/dev/null
-export DOCKER_HOST=unix://$E2E_RUN/node1/docker.sock BASE_IMAGE=local/jre17 BUILDER_IMAGE=local/docker-cli \
-       BUILD_NETWORK=none PLUGIN_NAME=$PLUGIN DOCKER_SOCKET=$E2E_RUN/node1/docker.sock
+export DOCKER_HOST=unix://$E2E_RUN/node1/docker.sock JDK_IMAGE=local/jdk25 BASE_IMAGE=local/bookworm-tools \
+       BUILDER_IMAGE=local/docker-cli BUILD_NETWORK=none PLUGIN_NAME=$PLUGIN DOCKER_SOCKET=$E2E_RUN/node1/docker.sock
 run docker-compose build -q dostorage > "$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log"; die "docker-compose build"; }
 run docker-compose run --rm dostorage_builder >> "$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log"; die "the plugin builder"; }
 run mgr plugin push "$PLUGIN" > "$LOGS/push.log" 2>&1 || { cat "$LOGS/push.log"; die "plugin push"; }
