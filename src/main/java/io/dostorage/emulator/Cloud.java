@@ -45,7 +45,6 @@ final class Cloud implements AutoCloseable {
     /** DO's largest volume, 16 TiB, from its API description (resize maximum 16384). */
     static final int MAX_SIZE_GIGABYTES = 16384;
     static final Set<String> DROPLET_STATUSES = Set.of("new", "active", "off", "archive");
-    static final Set<String> FILESYSTEM_TYPES = Set.of("ext4", "xfs");
 
     static final String ATTACH = "attach_volume";
     static final String DETACH = "detach_volume";
@@ -87,8 +86,9 @@ final class Cloud implements AutoCloseable {
 
     // ---- volumes ----
 
+    /** What {@code POST /v2/volumes} asks for; the emulator never formats a volume, so no filesystem fields. */
     record NewVolume(String name, Integer sizeGigabytes, String region, String description, String snapshotId,
-                     List<String> tags, String filesystemType, String filesystemLabel) {
+                     List<String> tags) {
     }
 
     synchronized List<Volume> volumes(String name, String region) {
@@ -153,10 +153,6 @@ final class Cloud implements AutoCloseable {
             throw DoApiError.unprocessable("size_gigabytes must be at least the snapshot's min_disk_size of "
                     + snapshot.minDiskSize());
         }
-        if (request.filesystemType() != null && !request.filesystemType().isEmpty()
-                && !FILESYSTEM_TYPES.contains(request.filesystemType())) {
-            throw DoApiError.unprocessable("filesystem_type must be one of " + FILESYSTEM_TYPES);
-        }
         List<String> volumeTags = request.tags() == null ? List.of() : List.copyOf(new LinkedHashSet<>(request.tags()));
         for (String tag : volumeTags) {
             requireTagName(tag);
@@ -168,8 +164,7 @@ final class Cloud implements AutoCloseable {
         devices.create(id, size, snapshot == null ? null : snapshot.id());
         Volume volume = new Volume(id, name, request.region(), size,
                 request.description() == null ? "" : request.description(), volumeTags,
-                snapshot == null ? null : snapshot.id(), request.filesystemType(), request.filesystemLabel(),
-                clock.instant(), null);
+                snapshot == null ? null : snapshot.id(), clock.instant(), null);
         volumes.put(id, volume);
         tags.addAll(volumeTags);
         persist();
@@ -177,17 +172,15 @@ final class Cloud implements AutoCloseable {
     }
 
     /**
-     * Deletes a volume. DO refuses while it is attached: 409 with "A volume that's attached to a
-     * Droplet cannot be deleted. Please detach it first before deleting." (quoted from DO's answers in
-     * public issue reports). A volume with an attach still running counts as attached.
+     * Deletes a volume. DO refuses while it is attached: 409 with {@link DoErrorText#ATTACHED_VOLUME}.
+     * A volume with an attach still running counts as attached.
      */
     synchronized void deleteVolume(String id) {
         Volume volume = volume(id);
         boolean attaching = actions.values().stream()
                 .anyMatch(a -> a.inProgress() && a.volumeId().equals(id) && a.type().equals(ATTACH));
         if (volume.dropletId() != null || attaching) {
-            throw DoApiError.conflict("A volume that's attached to a Droplet cannot be deleted. "
-                    + "Please detach it first before deleting.");
+            throw DoApiError.conflict(DoErrorText.ATTACHED_VOLUME);
         }
         devices.delete(id);
         volumes.remove(id);
@@ -328,11 +321,6 @@ final class Cloud implements AutoCloseable {
         return action;
     }
 
-    synchronized List<Action> volumeActions(String volumeId) {
-        volume(volumeId);
-        return actions.values().stream().filter(a -> a.volumeId().equals(volumeId)).toList();
-    }
-
     /** Completes every action whose time has come; answers whether anything changed. */
     synchronized boolean settle() {
         Instant now = clock.instant();
@@ -432,8 +420,8 @@ final class Cloud implements AutoCloseable {
                     + "region or device folder");
         }
         droplets.put(id, existing == null
-                ? new Droplet(id, region, dir, "active", List.of(), clock.instant())
-                : new Droplet(id, region, dir, existing.status(), existing.tags(), existing.createdAt()));
+                ? new Droplet(id, region, dir, "active", clock.instant())
+                : new Droplet(id, region, dir, existing.status(), existing.createdAt()));
         persist();
     }
 
@@ -449,22 +437,6 @@ final class Cloud implements AutoCloseable {
         persist();
     }
 
-    /** The droplet is destroyed: its attachments go (DO detaches volumes of a destroyed droplet). */
-    synchronized void removeDroplet(long id) {
-        settle();
-        Droplet droplet = droplets.remove(id);
-        if (droplet == null) {
-            return;
-        }
-        for (Volume volume : List.copyOf(volumes.values())) {
-            if (volume.dropletId() != null && volume.dropletId() == id) {
-                devices.detach(volume.id(), volume.name(), droplet.id(), Path.of(droplet.deviceDir()));
-                volumes.put(volume.id(), volume.attachedTo(null));
-            }
-        }
-        persist();
-    }
-
     synchronized Droplet droplet(long id) {
         settle();
         Droplet droplet = droplets.get(id);
@@ -476,11 +448,6 @@ final class Cloud implements AutoCloseable {
 
     synchronized Optional<Droplet> findDroplet(long id) {
         return Optional.ofNullable(droplets.get(id));
-    }
-
-    synchronized List<Droplet> droplets() {
-        settle();
-        return List.copyOf(droplets.values());
     }
 
     synchronized List<String> attachedVolumeIds(long dropletId) {
@@ -510,29 +477,9 @@ final class Cloud implements AutoCloseable {
         return snapshot;
     }
 
-    synchronized Snapshot snapshot(String id) {
-        Snapshot snapshot = snapshots.get(id);
-        if (snapshot == null) {
-            throw DoApiError.notFound();
-        }
-        return snapshot;
-    }
-
-    synchronized List<Snapshot> volumeSnapshots(String volumeId) {
-        volume(volumeId);
-        return snapshots.values().stream().filter(s -> s.volumeId().equals(volumeId)).toList();
-    }
-
-    synchronized void deleteSnapshot(String id) {
-        snapshot(id);
-        devices.deleteSnapshot(id);
-        snapshots.remove(id);
-        persist();
-    }
-
     // ---- tags ----
 
-    record TagCounts(String name, int droplets, int volumes, int volumeSnapshots) {
+    record TagCounts(String name, int volumes, int volumeSnapshots) {
     }
 
     record Resource(String id, String type) {
@@ -547,97 +494,37 @@ final class Cloud implements AutoCloseable {
         return tag(name);
     }
 
-    synchronized TagCounts tag(String name) {
-        if (!tags.contains(name)) {
-            throw DoApiError.notFound();
-        }
+    private TagCounts tag(String name) {
         return new TagCounts(name,
-                (int) droplets.values().stream().filter(d -> d.tags().contains(name)).count(),
                 (int) volumes.values().stream().filter(v -> v.tags().contains(name)).count(),
                 (int) snapshots.values().stream().filter(s -> s.tags().contains(name)).count());
     }
 
-    synchronized List<TagCounts> tags() {
-        return tags.stream().map(this::tag).toList();
-    }
-
-    synchronized void deleteTag(String name) {
-        tag(name);
-        for (Resource resource : taggedWith(name)) {
-            retag(resource, name, false);
-        }
-        tags.remove(name);
-        persist();
-    }
-
-    synchronized void tagResources(String name, List<Resource> resources, boolean add) {
-        tag(name);
-        for (Resource resource : resources) {
-            requireResource(resource);
-        }
-        for (Resource resource : resources) {
-            retag(resource, name, add);
-        }
-        persist();
-    }
-
-    private List<Resource> taggedWith(String name) {
-        List<Resource> out = new ArrayList<>();
-        volumes.values().stream().filter(v -> v.tags().contains(name)).forEach(v -> out.add(new Resource(v.id(), "volume")));
-        snapshots.values().stream().filter(s -> s.tags().contains(name))
-                .forEach(s -> out.add(new Resource(s.id(), "volume_snapshot")));
-        droplets.values().stream().filter(d -> d.tags().contains(name))
-                .forEach(d -> out.add(new Resource(Long.toString(d.id()), "droplet")));
-        return out;
-    }
-
-    private void requireResource(Resource resource) {
-        String type = resource.type() == null ? "" : resource.type();
-        boolean exists = switch (type) {
-            case "volume" -> resource.id() != null && volumes.containsKey(resource.id());
-            case "volume_snapshot" -> resource.id() != null && snapshots.containsKey(resource.id());
-            case "droplet" -> dropletId(resource.id()).map(droplets::containsKey).orElse(false);
-            default -> throw DoApiError.unprocessable("the emulator tags volumes, volume snapshots and droplets, not "
-                    + quoted(type));
-        };
-        if (!exists) {
+    /**
+     * Puts an existing tag on volumes. DO tags other kinds of resources too; the emulator only
+     * volumes, which is all the plugin tags, and says so for another kind (its own 422).
+     */
+    synchronized void tagResources(String name, List<Resource> resources) {
+        if (!tags.contains(name)) {
             throw DoApiError.notFound();
         }
-    }
-
-    private void retag(Resource resource, String name, boolean add) {
-        switch (resource.type()) {
-            case "volume" -> {
-                Volume v = volumes.get(resource.id());
-                volumes.put(v.id(), v.withTags(edit(v.tags(), name, add)));
+        for (Resource resource : resources) {
+            if (!"volume".equals(resource.type())) {
+                throw DoApiError.unprocessable("the emulator tags volumes only, not " + quoted(resource.type()));
             }
-            case "volume_snapshot" -> {
-                Snapshot s = snapshots.get(resource.id());
-                snapshots.put(s.id(), s.withTags(edit(s.tags(), name, add)));
-            }
-            default -> {
-                Droplet d = droplets.get(Long.parseLong(resource.id()));
-                droplets.put(d.id(), d.withTags(edit(d.tags(), name, add)));
+            if (!volumes.containsKey(resource.id())) {
+                throw DoApiError.notFound();
             }
         }
-    }
-
-    private static List<String> edit(List<String> current, String name, boolean add) {
-        Set<String> next = new LinkedHashSet<>(current);
-        if (add) {
-            next.add(name);
-        } else {
-            next.remove(name);
+        for (Resource resource : resources) {
+            Volume v = volumes.get(resource.id());
+            if (!v.tags().contains(name)) {
+                List<String> next = new ArrayList<>(v.tags());
+                next.add(name);
+                volumes.put(v.id(), v.withTags(next));
+            }
         }
-        return List.copyOf(next);
-    }
-
-    private static Optional<Long> dropletId(String id) {
-        try {
-            return Optional.of(Long.parseLong(id));
-        } catch (NumberFormatException | NullPointerException e) {
-            return Optional.empty();
-        }
+        persist();
     }
 
     private static void requireTagName(String name) {
