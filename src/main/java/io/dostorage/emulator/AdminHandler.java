@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -19,8 +18,7 @@ import java.util.regex.Pattern;
  * emulator ({@code e2e/run.sh}, {@code e2e/swarm.sh}, {@code bench/}): a droplet's power
  * ({@code PATCH /_emulator/droplets/<id>} {@code {"status": "off"}}), call counts and how many actions
  * DO's "pending event" rule refused ({@code GET}, {@code DELETE /_emulator/calls}), the volumes
- * ({@code GET /_emulator/volumes}), what attached volumes' devices are ({@code GET /_emulator/devices}),
- * and faults ({@code POST}, {@code DELETE /_emulator/faults}).
+ * ({@code GET /_emulator/volumes}) and what attached volumes' devices are ({@code GET /_emulator/devices}).
  * JSON in and out; not counted as DO API calls and not contract-checked. Bad input answers 400
  * {@code {"error": ...}}. Tests in the same process use {@link DoEmulator}'s methods instead.
  */
@@ -46,12 +44,6 @@ final class AdminHandler implements HttpHandler {
             if (droplet.matches() && method.equals("PATCH")) {
                 emulator.setDropletStatus(Long.parseLong(droplet.group(1)), required(read(body), "status").asText());
                 reply(exchange, 200, Wire.object().put("id", Long.parseLong(droplet.group(1))));
-            } else if (path.equals("/_emulator/faults") && method.equals("POST")) {
-                setFaults(read(body));
-                Exchanges.send(exchange, 204, Map.of(), Exchanges.JSON, "");
-            } else if (path.equals("/_emulator/faults") && method.equals("DELETE")) {
-                emulator.faults().clear();
-                Exchanges.send(exchange, 204, Map.of(), Exchanges.JSON, "");
             } else if (path.equals("/_emulator/calls") && method.equals("GET")) {
                 ObjectNode out = Wire.object();
                 ObjectNode calls = out.putObject("calls");
@@ -84,25 +76,6 @@ final class AdminHandler implements HttpHandler {
             reply(exchange, 400, Wire.object().put("error", e.getMessage()));
         } catch (DeviceException e) {
             reply(exchange, 500, Wire.object().put("error", e.getMessage()));
-        }
-    }
-
-    /**
-     * {@code {"rate_limited"?: {"requests", "reset_in_seconds"}, "server_errors"?: {"requests", "status"},
-     * "errored_actions"?}}; what is absent stays as it is.
-     */
-    private void setFaults(JsonNode in) {
-        Faults faults = emulator.faults();
-        if (in.has("rate_limited")) {
-            JsonNode r = in.get("rate_limited");
-            faults.rateLimited(required(r, "requests").asInt(), Duration.ofSeconds(required(r, "reset_in_seconds").asLong()));
-        }
-        if (in.has("server_errors")) {
-            JsonNode s = in.get("server_errors");
-            faults.serverErrors(required(s, "requests").asInt(), required(s, "status").asInt());
-        }
-        if (in.has("errored_actions")) {
-            faults.erroredActions(in.get("errored_actions").asInt());
         }
     }
 
