@@ -22,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * The emulated DigitalOcean account: volumes, droplets, volume actions, snapshots and tags, with
@@ -33,15 +32,17 @@ import java.util.regex.Pattern;
  * <p>Volume actions complete on a timer at their due time ({@code started_at + actionDelay}); every
  * request also completes the actions already due before it is answered, so an answer never shows an
  * action "in-progress" past its due time.
+ *
+ * <p>Why this file is long (about 550 lines): every rule that reads or changes the account (a name
+ * taken, a volume attached, a droplet with a pending event, the volume limit) runs under this one
+ * lock and ends in one {@code persist()}, so the state lives in one class; splitting it would spread
+ * the lock and the state file over several. What needs no state is elsewhere: the checks of what a
+ * request asks for ({@link VolumeRules}), the JSON ({@link Wire}), the devices ({@link Devices}).
  */
 final class Cloud implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Cloud.class.getName());
 
-    /** DO's rule for volume names, from its API description: lowercase letters, digits and "-", a letter first, at most 64. */
-    static final Pattern VOLUME_NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
-    /** DO's tag name pattern, from its API description. */
-    static final Pattern TAG_NAME = Pattern.compile("[a-zA-Z0-9_\\-:]{1,255}");
     /** DO's largest volume, 16 TiB, from its API description (resize maximum 16384). */
     static final int MAX_SIZE_GIGABYTES = 16384;
     static final Set<String> DROPLET_STATUSES = Set.of("new", "active", "off", "archive");
@@ -122,41 +123,17 @@ final class Cloud implements AutoCloseable {
      */
     synchronized Volume createVolume(NewVolume request) {
         settle();
-        String name = request.name();
-        if (name == null || !VOLUME_NAME.matcher(name).matches()) {
-            throw DoApiError.unprocessable("name must be lowercase, start with a letter and contain only letters, "
-                    + "numbers and \"-\", up to 64 characters; got " + quoted(name));
-        }
-        if (!Regions.known(request.region())) {
-            throw DoApiError.unprocessable("region " + quoted(request.region()) + " is not a region with block storage");
-        }
+        VolumeRules.checkNameAndRegion(request);
         Snapshot snapshot = null;
         if (request.snapshotId() != null) {
             snapshot = snapshots.get(request.snapshotId());
             if (snapshot == null) {
                 throw DoApiError.notFound();
             }
-            if (!snapshot.region().equals(request.region())) {
-                throw DoApiError.unprocessable("snapshot " + snapshot.id() + " is not available in region "
-                        + request.region());
-            }
         }
-        Integer size = request.sizeGigabytes();
-        if (size == null && snapshot != null) {
-            size = snapshot.minDiskSize();
-        }
-        if (size == null || size < 1 || size > MAX_SIZE_GIGABYTES) {
-            throw DoApiError.unprocessable("size_gigabytes must be between 1 and " + MAX_SIZE_GIGABYTES
-                    + "; got " + size);
-        }
-        if (snapshot != null && size < snapshot.minDiskSize()) {
-            throw DoApiError.unprocessable("size_gigabytes must be at least the snapshot's min_disk_size of "
-                    + snapshot.minDiskSize());
-        }
-        List<String> volumeTags = request.tags() == null ? List.of() : List.copyOf(new LinkedHashSet<>(request.tags()));
-        for (String tag : volumeTags) {
-            requireTagName(tag);
-        }
+        int size = VolumeRules.checkSize(request, snapshot);
+        List<String> volumeTags = VolumeRules.tagList(request.tags());
+        String name = request.name();
         if (volumeByName(name, request.region()).isPresent()) {
             throw DoApiError.conflict("a volume named " + name + " already exists in region " + request.region());
         }
@@ -404,12 +381,7 @@ final class Cloud implements AutoCloseable {
     // ---- droplets ----
 
     synchronized void addDroplet(long id, String region, Path deviceDir) {
-        if (id < 1) {
-            throw new IllegalArgumentException("a droplet id is a positive number, not " + id);
-        }
-        if (!Regions.known(region)) {
-            throw new IllegalArgumentException("unknown region " + quoted(region) + "; one of " + Regions.slugs());
-        }
+        VolumeRules.checkDroplet(id, region);
         String dir = deviceDir.toAbsolutePath().normalize().toString();
         Droplet existing = droplets.get(id);
         if (existing != null && existing.region().equals(region) && existing.deviceDir().equals(dir)) {
@@ -464,8 +436,7 @@ final class Cloud implements AutoCloseable {
         if (name == null || name.isBlank()) {
             throw DoApiError.unprocessable("name is required for a snapshot");
         }
-        List<String> tagList = snapshotTags == null ? List.of() : List.copyOf(new LinkedHashSet<>(snapshotTags));
-        tagList.forEach(Cloud::requireTagName);
+        List<String> tagList = VolumeRules.tagList(snapshotTags);
         String id = UUID.randomUUID().toString();
         long dataBytes = devices.snapshot(volume.id(), id);
         double gigabytes = Math.round(dataBytes * 100.0 / (1024.0 * 1024 * 1024)) / 100.0;
@@ -487,7 +458,7 @@ final class Cloud implements AutoCloseable {
 
     /** Creating a tag that exists answers it again (the emulator's choice). */
     synchronized TagCounts createTag(String name) {
-        requireTagName(name);
+        VolumeRules.requireTagName(name);
         if (tags.add(name)) {
             persist();
         }
@@ -525,13 +496,6 @@ final class Cloud implements AutoCloseable {
             }
         }
         persist();
-    }
-
-    private static void requireTagName(String name) {
-        if (name == null || !TAG_NAME.matcher(name).matches()) {
-            throw DoApiError.unprocessable("tag names are letters, numbers, \"_\", \"-\" and \":\", up to 255 "
-                    + "characters; got " + quoted(name));
-        }
     }
 
     // ---- inspection ----
@@ -589,6 +553,6 @@ final class Cloud implements AutoCloseable {
     }
 
     private static String quoted(String s) {
-        return s == null ? "nothing" : "\"" + s + "\"";
+        return VolumeRules.quoted(s);
     }
 }
