@@ -8,18 +8,19 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The emulator's own control API under {@code /_emulator/}, for tests that drive an emulator in
- * another process: droplets, faults, call counts (and how many actions DO's "pending event" rule refused),
- * volumes, what attached volumes' devices are ({@code /_emulator/devices}), contract violations. JSON in and out;
- * not counted as DO API calls and not contract-checked. Bad input answers 400 {@code {"error": ...}}.
+ * The emulator's own control API under {@code /_emulator/}, for the scripts that drive a standalone
+ * emulator ({@code e2e/run.sh}, {@code e2e/swarm.sh}, {@code bench/}): a droplet's power
+ * ({@code PATCH /_emulator/droplets/<id>} {@code {"status": "off"}}), call counts and how many actions
+ * DO's "pending event" rule refused ({@code GET}, {@code DELETE /_emulator/calls}), the volumes
+ * ({@code GET /_emulator/volumes}) and what attached volumes' devices are ({@code GET /_emulator/devices}).
+ * JSON in and out; not counted as DO API calls and not contract-checked. Bad input answers 400
+ * {@code {"error": ...}}. Tests in the same process use {@link DoEmulator}'s methods instead.
  */
 final class AdminHandler implements HttpHandler {
 
@@ -40,23 +41,9 @@ final class AdminHandler implements HttpHandler {
         String body = Exchanges.body(exchange);
         try {
             Matcher droplet = DROPLET.matcher(path);
-            if (path.equals("/_emulator/droplets") && method.equals("POST")) {
-                JsonNode in = read(body);
-                long id = required(in, "id").asLong();
-                emulator.addDroplet(id, required(in, "region").asText(), Path.of(required(in, "device_dir").asText()));
-                reply(exchange, 201, Wire.object().put("id", id));
-            } else if (droplet.matches() && method.equals("PATCH")) {
+            if (droplet.matches() && method.equals("PATCH")) {
                 emulator.setDropletStatus(Long.parseLong(droplet.group(1)), required(read(body), "status").asText());
                 reply(exchange, 200, Wire.object().put("id", Long.parseLong(droplet.group(1))));
-            } else if (droplet.matches() && method.equals("DELETE")) {
-                emulator.removeDroplet(Long.parseLong(droplet.group(1)));
-                Exchanges.send(exchange, 204, Map.of(), Exchanges.JSON, "");
-            } else if (path.equals("/_emulator/faults") && method.equals("POST")) {
-                setFaults(read(body));
-                Exchanges.send(exchange, 204, Map.of(), Exchanges.JSON, "");
-            } else if (path.equals("/_emulator/faults") && method.equals("DELETE")) {
-                emulator.faults().clear();
-                Exchanges.send(exchange, 204, Map.of(), Exchanges.JSON, "");
             } else if (path.equals("/_emulator/calls") && method.equals("GET")) {
                 ObjectNode out = Wire.object();
                 ObjectNode calls = out.putObject("calls");
@@ -82,10 +69,6 @@ final class AdminHandler implements HttpHandler {
             } else if (path.equals("/_emulator/devices") && method.equals("GET")) {
                 reply(exchange, 200, Wire.object().put("mode", emulator.deviceMode().mode())
                         .put("said", emulator.deviceMode().said()));
-            } else if (path.equals("/_emulator/violations") && method.equals("GET")) {
-                ObjectNode out = Wire.object();
-                emulator.violations().forEach(out.putArray("violations")::add);
-                reply(exchange, 200, out);
             } else {
                 reply(exchange, 404, Wire.object().put("error", "no admin endpoint " + method + " " + path));
             }
@@ -93,28 +76,6 @@ final class AdminHandler implements HttpHandler {
             reply(exchange, 400, Wire.object().put("error", e.getMessage()));
         } catch (DeviceException e) {
             reply(exchange, 500, Wire.object().put("error", e.getMessage()));
-        }
-    }
-
-    /**
-     * {@code {"latency_ms"?, "rate_limited"?: {"requests", "reset_in_seconds"},
-     * "server_errors"?: {"requests", "status"}, "errored_actions"?}}; what is absent stays as it is.
-     */
-    private void setFaults(JsonNode in) {
-        Faults faults = emulator.faults();
-        if (in.has("latency_ms")) {
-            faults.latency(Duration.ofMillis(in.get("latency_ms").asLong()));
-        }
-        if (in.has("rate_limited")) {
-            JsonNode r = in.get("rate_limited");
-            faults.rateLimited(required(r, "requests").asInt(), Duration.ofSeconds(required(r, "reset_in_seconds").asLong()));
-        }
-        if (in.has("server_errors")) {
-            JsonNode s = in.get("server_errors");
-            faults.serverErrors(required(s, "requests").asInt(), required(s, "status").asInt());
-        }
-        if (in.has("errored_actions")) {
-            faults.erroredActions(in.get("errored_actions").asInt());
         }
     }
 

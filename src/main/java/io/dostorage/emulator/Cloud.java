@@ -22,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * The emulated DigitalOcean account: volumes, droplets, volume actions, snapshots and tags, with
@@ -33,19 +32,20 @@ import java.util.regex.Pattern;
  * <p>Volume actions complete on a timer at their due time ({@code started_at + actionDelay}); every
  * request also completes the actions already due before it is answered, so an answer never shows an
  * action "in-progress" past its due time.
+ *
+ * <p>Why this file is long (about 550 lines): every rule that reads or changes the account (a name
+ * taken, a volume attached, a droplet with a pending event, the volume limit) runs under this one
+ * lock and ends in one {@code persist()}, so the state lives in one class; splitting it would spread
+ * the lock and the state file over several. What needs no state is elsewhere: the checks of what a
+ * request asks for ({@link VolumeRules}), the JSON ({@link Wire}), the devices ({@link Devices}).
  */
 final class Cloud implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Cloud.class.getName());
 
-    /** DO's rule for volume names, from its API description: lowercase letters, digits and "-", a letter first, at most 64. */
-    static final Pattern VOLUME_NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
-    /** DO's tag name pattern, from its API description. */
-    static final Pattern TAG_NAME = Pattern.compile("[a-zA-Z0-9_\\-:]{1,255}");
     /** DO's largest volume, 16 TiB, from its API description (resize maximum 16384). */
     static final int MAX_SIZE_GIGABYTES = 16384;
     static final Set<String> DROPLET_STATUSES = Set.of("new", "active", "off", "archive");
-    static final Set<String> FILESYSTEM_TYPES = Set.of("ext4", "xfs");
 
     static final String ATTACH = "attach_volume";
     static final String DETACH = "detach_volume";
@@ -87,8 +87,9 @@ final class Cloud implements AutoCloseable {
 
     // ---- volumes ----
 
+    /** What {@code POST /v2/volumes} asks for; the emulator never formats a volume, so no filesystem fields. */
     record NewVolume(String name, Integer sizeGigabytes, String region, String description, String snapshotId,
-                     List<String> tags, String filesystemType, String filesystemLabel) {
+                     List<String> tags) {
     }
 
     synchronized List<Volume> volumes(String name, String region) {
@@ -122,45 +123,17 @@ final class Cloud implements AutoCloseable {
      */
     synchronized Volume createVolume(NewVolume request) {
         settle();
-        String name = request.name();
-        if (name == null || !VOLUME_NAME.matcher(name).matches()) {
-            throw DoApiError.unprocessable("name must be lowercase, start with a letter and contain only letters, "
-                    + "numbers and \"-\", up to 64 characters; got " + quoted(name));
-        }
-        if (!Regions.known(request.region())) {
-            throw DoApiError.unprocessable("region " + quoted(request.region()) + " is not a region with block storage");
-        }
+        VolumeRules.checkNameAndRegion(request);
         Snapshot snapshot = null;
         if (request.snapshotId() != null) {
             snapshot = snapshots.get(request.snapshotId());
             if (snapshot == null) {
                 throw DoApiError.notFound();
             }
-            if (!snapshot.region().equals(request.region())) {
-                throw DoApiError.unprocessable("snapshot " + snapshot.id() + " is not available in region "
-                        + request.region());
-            }
         }
-        Integer size = request.sizeGigabytes();
-        if (size == null && snapshot != null) {
-            size = snapshot.minDiskSize();
-        }
-        if (size == null || size < 1 || size > MAX_SIZE_GIGABYTES) {
-            throw DoApiError.unprocessable("size_gigabytes must be between 1 and " + MAX_SIZE_GIGABYTES
-                    + "; got " + size);
-        }
-        if (snapshot != null && size < snapshot.minDiskSize()) {
-            throw DoApiError.unprocessable("size_gigabytes must be at least the snapshot's min_disk_size of "
-                    + snapshot.minDiskSize());
-        }
-        if (request.filesystemType() != null && !request.filesystemType().isEmpty()
-                && !FILESYSTEM_TYPES.contains(request.filesystemType())) {
-            throw DoApiError.unprocessable("filesystem_type must be one of " + FILESYSTEM_TYPES);
-        }
-        List<String> volumeTags = request.tags() == null ? List.of() : List.copyOf(new LinkedHashSet<>(request.tags()));
-        for (String tag : volumeTags) {
-            requireTagName(tag);
-        }
+        int size = VolumeRules.checkSize(request, snapshot);
+        List<String> volumeTags = VolumeRules.tagList(request.tags());
+        String name = request.name();
         if (volumeByName(name, request.region()).isPresent()) {
             throw DoApiError.conflict("a volume named " + name + " already exists in region " + request.region());
         }
@@ -168,8 +141,7 @@ final class Cloud implements AutoCloseable {
         devices.create(id, size, snapshot == null ? null : snapshot.id());
         Volume volume = new Volume(id, name, request.region(), size,
                 request.description() == null ? "" : request.description(), volumeTags,
-                snapshot == null ? null : snapshot.id(), request.filesystemType(), request.filesystemLabel(),
-                clock.instant(), null);
+                snapshot == null ? null : snapshot.id(), clock.instant(), null);
         volumes.put(id, volume);
         tags.addAll(volumeTags);
         persist();
@@ -177,17 +149,15 @@ final class Cloud implements AutoCloseable {
     }
 
     /**
-     * Deletes a volume. DO refuses while it is attached: 409 with "A volume that's attached to a
-     * Droplet cannot be deleted. Please detach it first before deleting." (quoted from DO's answers in
-     * public issue reports). A volume with an attach still running counts as attached.
+     * Deletes a volume. DO refuses while it is attached: 409 with {@link DoErrorText#ATTACHED_VOLUME}.
+     * A volume with an attach still running counts as attached.
      */
     synchronized void deleteVolume(String id) {
         Volume volume = volume(id);
         boolean attaching = actions.values().stream()
                 .anyMatch(a -> a.inProgress() && a.volumeId().equals(id) && a.type().equals(ATTACH));
         if (volume.dropletId() != null || attaching) {
-            throw DoApiError.conflict("A volume that's attached to a Droplet cannot be deleted. "
-                    + "Please detach it first before deleting.");
+            throw DoApiError.conflict(DoErrorText.ATTACHED_VOLUME);
         }
         devices.delete(id);
         volumes.remove(id);
@@ -328,11 +298,6 @@ final class Cloud implements AutoCloseable {
         return action;
     }
 
-    synchronized List<Action> volumeActions(String volumeId) {
-        volume(volumeId);
-        return actions.values().stream().filter(a -> a.volumeId().equals(volumeId)).toList();
-    }
-
     /** Completes every action whose time has come; answers whether anything changed. */
     synchronized boolean settle() {
         Instant now = clock.instant();
@@ -416,12 +381,7 @@ final class Cloud implements AutoCloseable {
     // ---- droplets ----
 
     synchronized void addDroplet(long id, String region, Path deviceDir) {
-        if (id < 1) {
-            throw new IllegalArgumentException("a droplet id is a positive number, not " + id);
-        }
-        if (!Regions.known(region)) {
-            throw new IllegalArgumentException("unknown region " + quoted(region) + "; one of " + Regions.slugs());
-        }
+        VolumeRules.checkDroplet(id, region);
         String dir = deviceDir.toAbsolutePath().normalize().toString();
         Droplet existing = droplets.get(id);
         if (existing != null && existing.region().equals(region) && existing.deviceDir().equals(dir)) {
@@ -432,8 +392,8 @@ final class Cloud implements AutoCloseable {
                     + "region or device folder");
         }
         droplets.put(id, existing == null
-                ? new Droplet(id, region, dir, "active", List.of(), clock.instant())
-                : new Droplet(id, region, dir, existing.status(), existing.tags(), existing.createdAt()));
+                ? new Droplet(id, region, dir, "active", clock.instant())
+                : new Droplet(id, region, dir, existing.status(), existing.createdAt()));
         persist();
     }
 
@@ -446,22 +406,6 @@ final class Cloud implements AutoCloseable {
             throw new IllegalArgumentException("no droplet " + id);
         }
         droplets.put(id, droplet.withStatus(status));
-        persist();
-    }
-
-    /** The droplet is destroyed: its attachments go (DO detaches volumes of a destroyed droplet). */
-    synchronized void removeDroplet(long id) {
-        settle();
-        Droplet droplet = droplets.remove(id);
-        if (droplet == null) {
-            return;
-        }
-        for (Volume volume : List.copyOf(volumes.values())) {
-            if (volume.dropletId() != null && volume.dropletId() == id) {
-                devices.detach(volume.id(), volume.name(), droplet.id(), Path.of(droplet.deviceDir()));
-                volumes.put(volume.id(), volume.attachedTo(null));
-            }
-        }
         persist();
     }
 
@@ -478,11 +422,6 @@ final class Cloud implements AutoCloseable {
         return Optional.ofNullable(droplets.get(id));
     }
 
-    synchronized List<Droplet> droplets() {
-        settle();
-        return List.copyOf(droplets.values());
-    }
-
     synchronized List<String> attachedVolumeIds(long dropletId) {
         return volumes.values().stream()
                 .filter(v -> v.dropletId() != null && v.dropletId() == dropletId)
@@ -497,8 +436,7 @@ final class Cloud implements AutoCloseable {
         if (name == null || name.isBlank()) {
             throw DoApiError.unprocessable("name is required for a snapshot");
         }
-        List<String> tagList = snapshotTags == null ? List.of() : List.copyOf(new LinkedHashSet<>(snapshotTags));
-        tagList.forEach(Cloud::requireTagName);
+        List<String> tagList = VolumeRules.tagList(snapshotTags);
         String id = UUID.randomUUID().toString();
         long dataBytes = devices.snapshot(volume.id(), id);
         double gigabytes = Math.round(dataBytes * 100.0 / (1024.0 * 1024 * 1024)) / 100.0;
@@ -510,29 +448,9 @@ final class Cloud implements AutoCloseable {
         return snapshot;
     }
 
-    synchronized Snapshot snapshot(String id) {
-        Snapshot snapshot = snapshots.get(id);
-        if (snapshot == null) {
-            throw DoApiError.notFound();
-        }
-        return snapshot;
-    }
-
-    synchronized List<Snapshot> volumeSnapshots(String volumeId) {
-        volume(volumeId);
-        return snapshots.values().stream().filter(s -> s.volumeId().equals(volumeId)).toList();
-    }
-
-    synchronized void deleteSnapshot(String id) {
-        snapshot(id);
-        devices.deleteSnapshot(id);
-        snapshots.remove(id);
-        persist();
-    }
-
     // ---- tags ----
 
-    record TagCounts(String name, int droplets, int volumes, int volumeSnapshots) {
+    record TagCounts(String name, int volumes, int volumeSnapshots) {
     }
 
     record Resource(String id, String type) {
@@ -540,111 +458,44 @@ final class Cloud implements AutoCloseable {
 
     /** Creating a tag that exists answers it again (the emulator's choice). */
     synchronized TagCounts createTag(String name) {
-        requireTagName(name);
+        VolumeRules.requireTagName(name);
         if (tags.add(name)) {
             persist();
         }
         return tag(name);
     }
 
-    synchronized TagCounts tag(String name) {
-        if (!tags.contains(name)) {
-            throw DoApiError.notFound();
-        }
+    private TagCounts tag(String name) {
         return new TagCounts(name,
-                (int) droplets.values().stream().filter(d -> d.tags().contains(name)).count(),
                 (int) volumes.values().stream().filter(v -> v.tags().contains(name)).count(),
                 (int) snapshots.values().stream().filter(s -> s.tags().contains(name)).count());
     }
 
-    synchronized List<TagCounts> tags() {
-        return tags.stream().map(this::tag).toList();
-    }
-
-    synchronized void deleteTag(String name) {
-        tag(name);
-        for (Resource resource : taggedWith(name)) {
-            retag(resource, name, false);
-        }
-        tags.remove(name);
-        persist();
-    }
-
-    synchronized void tagResources(String name, List<Resource> resources, boolean add) {
-        tag(name);
-        for (Resource resource : resources) {
-            requireResource(resource);
-        }
-        for (Resource resource : resources) {
-            retag(resource, name, add);
-        }
-        persist();
-    }
-
-    private List<Resource> taggedWith(String name) {
-        List<Resource> out = new ArrayList<>();
-        volumes.values().stream().filter(v -> v.tags().contains(name)).forEach(v -> out.add(new Resource(v.id(), "volume")));
-        snapshots.values().stream().filter(s -> s.tags().contains(name))
-                .forEach(s -> out.add(new Resource(s.id(), "volume_snapshot")));
-        droplets.values().stream().filter(d -> d.tags().contains(name))
-                .forEach(d -> out.add(new Resource(Long.toString(d.id()), "droplet")));
-        return out;
-    }
-
-    private void requireResource(Resource resource) {
-        String type = resource.type() == null ? "" : resource.type();
-        boolean exists = switch (type) {
-            case "volume" -> resource.id() != null && volumes.containsKey(resource.id());
-            case "volume_snapshot" -> resource.id() != null && snapshots.containsKey(resource.id());
-            case "droplet" -> dropletId(resource.id()).map(droplets::containsKey).orElse(false);
-            default -> throw DoApiError.unprocessable("the emulator tags volumes, volume snapshots and droplets, not "
-                    + quoted(type));
-        };
-        if (!exists) {
+    /**
+     * Puts an existing tag on volumes. DO tags other kinds of resources too; the emulator only
+     * volumes, which is all the plugin tags, and says so for another kind (its own 422).
+     */
+    synchronized void tagResources(String name, List<Resource> resources) {
+        if (!tags.contains(name)) {
             throw DoApiError.notFound();
         }
-    }
-
-    private void retag(Resource resource, String name, boolean add) {
-        switch (resource.type()) {
-            case "volume" -> {
-                Volume v = volumes.get(resource.id());
-                volumes.put(v.id(), v.withTags(edit(v.tags(), name, add)));
+        for (Resource resource : resources) {
+            if (!"volume".equals(resource.type())) {
+                throw DoApiError.unprocessable("the emulator tags volumes only, not " + quoted(resource.type()));
             }
-            case "volume_snapshot" -> {
-                Snapshot s = snapshots.get(resource.id());
-                snapshots.put(s.id(), s.withTags(edit(s.tags(), name, add)));
-            }
-            default -> {
-                Droplet d = droplets.get(Long.parseLong(resource.id()));
-                droplets.put(d.id(), d.withTags(edit(d.tags(), name, add)));
+            if (!volumes.containsKey(resource.id())) {
+                throw DoApiError.notFound();
             }
         }
-    }
-
-    private static List<String> edit(List<String> current, String name, boolean add) {
-        Set<String> next = new LinkedHashSet<>(current);
-        if (add) {
-            next.add(name);
-        } else {
-            next.remove(name);
+        for (Resource resource : resources) {
+            Volume v = volumes.get(resource.id());
+            if (!v.tags().contains(name)) {
+                List<String> next = new ArrayList<>(v.tags());
+                next.add(name);
+                volumes.put(v.id(), v.withTags(next));
+            }
         }
-        return List.copyOf(next);
-    }
-
-    private static Optional<Long> dropletId(String id) {
-        try {
-            return Optional.of(Long.parseLong(id));
-        } catch (NumberFormatException | NullPointerException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static void requireTagName(String name) {
-        if (name == null || !TAG_NAME.matcher(name).matches()) {
-            throw DoApiError.unprocessable("tag names are letters, numbers, \"_\", \"-\" and \":\", up to 255 "
-                    + "characters; got " + quoted(name));
-        }
+        persist();
     }
 
     // ---- inspection ----
@@ -702,6 +553,6 @@ final class Cloud implements AutoCloseable {
     }
 
     private static String quoted(String s) {
-        return s == null ? "nothing" : "\"" + s + "\"";
+        return VolumeRules.quoted(s);
     }
 }

@@ -177,14 +177,6 @@ final class Devices {
         }
     }
 
-    void deleteSnapshot(String snapshotId) {
-        try {
-            Files.deleteIfExists(snapshotImage(snapshotId));
-        } catch (IOException e) {
-            throw new DeviceException("deleting snapshot image of " + snapshotId + ": " + e.getMessage(), e);
-        }
-    }
-
     /**
      * Copies {@code from} to {@code to} keeping holes, so a 1 GiB volume with a few KiB of data stays
      * a few KiB on disk; answers the bytes the copy takes on disk. GNU {@code cp --sparse=always}

@@ -3,19 +3,14 @@ package io.dostorage.emulator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,14 +22,13 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * DigitalOcean's API v2 under {@code /v2}: the volume side, plus droplets, actions, snapshots, tags
- * and the account. Each request is counted by its path template, may be delayed or answered by a
- * {@link Faults fault}, is checked against the {@link ContractCheck} (when one is set) before it is
- * handled, and its answer is checked again before it is sent.
+ * DigitalOcean's API v2 under {@code /v2}, as a client meets it; what each path does is in
+ * {@link DoEndpoints}. Each request is counted by its path template, needs a bearer token, may be
+ * answered by a {@link Faults fault}, is checked against the {@link ContractCheck} (when one is set)
+ * before it is handled, and its answer is checked again before it is sent.
  *
  * <p>Every answer carries DO's {@code ratelimit-limit}, {@code ratelimit-remaining} and
  * {@code ratelimit-reset} headers and a request id ({@code x-request-id}, and {@code request_id} in
@@ -43,12 +37,7 @@ import java.util.function.UnaryOperator;
 final class DoApiHandler implements HttpHandler {
 
     private static final System.Logger LOG = System.getLogger(DoApiHandler.class.getName());
-    private static final int DEFAULT_PER_PAGE = 20;
-    private static final int MAX_PER_PAGE = 200;
-    /** DO's answer to a body its decoder cannot read (from DO's API description, the 400 example). */
-    static final String PARSE_ERROR = "error parsing request body";
 
-    private final Cloud cloud;
     private final Faults faults;
     private final String token;
     private final ObjectMapper json;
@@ -58,18 +47,17 @@ final class DoApiHandler implements HttpHandler {
     private final Map<String, Integer> calls = new ConcurrentHashMap<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final AtomicReference<UnaryOperator<String>> corruptNext = new AtomicReference<>();
+    private final Routes routes;
     private volatile ContractCheck check;
-    private final List<Route> routes = new ArrayList<>();
 
     DoApiHandler(Cloud cloud, Faults faults, String token, ObjectMapper json, Clock clock, URI apiUrl) {
-        this.cloud = cloud;
+        this.routes = DoEndpoints.routes(cloud);
         this.faults = faults;
         this.token = token;
         this.json = json;
         this.clock = clock;
         this.apiUrl = apiUrl;
         this.window = new RateLimitWindow(clock);
-        defineRoutes();
     }
 
     // ---- the outside: counting, contract, faults ----
@@ -108,11 +96,10 @@ final class DoApiHandler implements HttpHandler {
         String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
         String pathAndQuery = Exchanges.pathAndQuery(exchange);
         String path = exchange.getRequestURI().getRawPath();
-        Match match = match(method, path);
+        Routes.Match match = routes.match(method, path);
         calls.merge(method + " " + (match == null ? path : match.template()), 1, Integer::sum);
         Map<String, List<String>> requestHeaders = Exchanges.headers(exchange);
         String requestBody = Exchanges.body(exchange);
-        pause(faults.latency());
 
         String requestId = UUID.randomUUID().toString();
         Map<String, String> headers = new LinkedHashMap<>();
@@ -159,7 +146,7 @@ final class DoApiHandler implements HttpHandler {
         Exchanges.send(exchange, status, headers, Exchanges.JSON, body);
     }
 
-    private Reply answer(String method, Match match, Map<String, List<String>> requestHeaders, String body,
+    private Reply answer(String method, Routes.Match match, Map<String, List<String>> requestHeaders, String body,
                          String requestId, HttpExchange exchange, String pathAndQuery) {
         if (!authorized(requestHeaders)) {
             return error(401, "Unauthorized", DoErrorText.UNAUTHORIZED, requestId);
@@ -169,7 +156,7 @@ final class DoApiHandler implements HttpHandler {
             long reset = rateLimitReset.get().getEpochSecond();
             // Rounded up: a client that waits Retry-After seconds must not arrive before the reset.
             long retryAfter = Math.max(0, (Duration.between(clock.instant(), rateLimitReset.get()).toMillis() + 999) / 1000);
-            Reply limited = error(429, "too_many_requests", "API Rate limit exceeded.", requestId);
+            Reply limited = error(429, "too_many_requests", DoErrorText.RATE_LIMITED, requestId);
             return new Reply(429, limited.body(), Map.of("ratelimit-remaining", "0",
                     "ratelimit-reset", Long.toString(reset), "Retry-After", Long.toString(retryAfter)));
         }
@@ -184,7 +171,7 @@ final class DoApiHandler implements HttpHandler {
             return error(405, "method_not_allowed", method + " is not allowed on " + match.template(), requestId);
         }
         try {
-            Call call = new Call(match.params(), Exchanges.query(exchange.getRequestURI().getRawQuery()), body,
+            Call call = new Call(json, match.params(), Exchanges.query(exchange.getRequestURI().getRawQuery()), body,
                     baseUrl(requestHeaders), exchange.getRequestURI().getRawPath());
             return match.route().endpoint().handle(call);
         } catch (DoApiError e) {
@@ -210,15 +197,15 @@ final class DoApiHandler implements HttpHandler {
         return !given.isEmpty() && (token == null || token.equals(given));
     }
 
-    /** DO's error bodies for server errors; 500's text is DO's own example, the others are the emulator's. */
+    /** DO's error bodies for server errors; 500's text is DO's (see {@link DoErrorText}), the others are the emulator's. */
     private static Reply serverError(int status, String requestId) {
         return switch (status) {
-            case 500 -> error(500, "server_error", "Unexpected server-side error", requestId);
+            case 500 -> error(500, "server_error", DoErrorText.SERVER_ERROR, requestId);
             case 502 -> error(502, "bad_gateway", "Bad Gateway", requestId);
             case 503 -> error(503, "service_unavailable", "The service is temporarily unavailable, please try again.",
                     requestId);
             case 504 -> error(504, "gateway_timeout", "Gateway Timeout", requestId);
-            default -> error(status, "server_error", "Unexpected server-side error", requestId);
+            default -> error(status, "server_error", DoErrorText.SERVER_ERROR, requestId);
         };
     }
 
@@ -241,380 +228,5 @@ final class DoApiHandler implements HttpHandler {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("writing JSON", e);
         }
-    }
-
-    private static void pause(Duration latency) {
-        if (latency.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(latency.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    // ---- routing ----
-
-    interface Endpoint {
-        Reply handle(Call call);
-    }
-
-    record Route(String method, String template, Endpoint endpoint) {
-    }
-
-    /** A path matched to a template; {@code route} is null when the template has no route for the method. */
-    record Match(String template, Route route, Map<String, String> params) {
-    }
-
-    private void route(String method, String template, Endpoint endpoint) {
-        routes.add(new Route(method, template, endpoint));
-    }
-
-    /**
-     * The most specific template matching the path (more literal segments first, so
-     * {@code /v2/volumes/actions} wins over {@code /v2/volumes/{volume_id}}), preferring one with a
-     * route for the method.
-     */
-    private Match match(String method, String rawPath) {
-        String[] segments = split(rawPath);
-        Match best = null;
-        int bestScore = -1;
-        for (Route route : routes) {
-            Map<String, String> params = matchTemplate(route.template(), segments);
-            if (params == null) {
-                continue;
-            }
-            int score = literalScore(route.template()) * 2 + (route.method().equals(method) ? 1 : 0);
-            if (score > bestScore) {
-                bestScore = score;
-                best = new Match(route.template(), route.method().equals(method) ? route : null, params);
-            }
-        }
-        return best;
-    }
-
-    private static int literalScore(String template) {
-        String[] parts = split(template);
-        int score = 0;
-        for (int i = 0; i < parts.length; i++) {
-            if (!parts[i].startsWith("{")) {
-                score += 1 << (parts.length - i);
-            }
-        }
-        return score;
-    }
-
-    private static Map<String, String> matchTemplate(String template, String[] segments) {
-        String[] parts = split(template);
-        if (parts.length != segments.length) {
-            return null;
-        }
-        Map<String, String> params = new LinkedHashMap<>();
-        for (int i = 0; i < parts.length; i++) {
-            if (parts[i].startsWith("{")) {
-                if (segments[i].isEmpty()) {
-                    return null;
-                }
-                params.put(parts[i].substring(1, parts[i].length() - 1), Exchanges.decode(segments[i]));
-            } else if (!parts[i].equals(segments[i])) {
-                return null;
-            }
-        }
-        return params;
-    }
-
-    private static String[] split(String path) {
-        String trimmed = path.startsWith("/") ? path.substring(1) : path;
-        if (trimmed.endsWith("/")) {
-            trimmed = trimmed.substring(0, trimmed.length() - 1);
-        }
-        return trimmed.split("/", -1);
-    }
-
-    // ---- one request ----
-
-    /** The parts of a request an endpoint reads; reading a body field of the wrong type is DO's 400. */
-    final class Call {
-        private final Map<String, String> params;
-        private final Map<String, List<String>> query;
-        private final String body;
-        private final String baseUrl;
-        private final String path;
-        private JsonNode parsed;
-
-        Call(Map<String, String> params, Map<String, List<String>> query, String body, String baseUrl, String path) {
-            this.params = params;
-            this.query = query;
-            this.body = body;
-            this.baseUrl = baseUrl;
-            this.path = path;
-        }
-
-        String param(String name) {
-            return params.get(name);
-        }
-
-        long longParam(String name) {
-            try {
-                return Long.parseLong(params.get(name));
-            } catch (NumberFormatException e) {
-                throw DoApiError.notFound();
-            }
-        }
-
-        String query(String name) {
-            List<String> values = query.get(name);
-            return values == null || values.isEmpty() ? null : values.get(0);
-        }
-
-        int intQuery(String name, int fallback) {
-            String value = query(name);
-            if (value == null || value.isEmpty()) {
-                return fallback;
-            }
-            try {
-                return Integer.parseInt(value);
-            } catch (NumberFormatException e) {
-                throw DoApiError.badRequest("invalid value for " + name + ": " + value);
-            }
-        }
-
-        JsonNode json() {
-            if (parsed == null) {
-                try {
-                    parsed = body == null || body.isBlank() ? null : DoApiHandler.this.json.readTree(body);
-                } catch (JsonProcessingException e) {
-                    throw DoApiError.badRequest(PARSE_ERROR);
-                }
-                if (parsed == null || !parsed.isObject()) {
-                    throw DoApiError.badRequest(PARSE_ERROR);
-                }
-            }
-            return parsed;
-        }
-
-        String text(String field) {
-            JsonNode node = json().get(field);
-            if (node == null || node.isNull()) {
-                return null;
-            }
-            if (!node.isTextual()) {
-                throw DoApiError.badRequest(PARSE_ERROR);
-            }
-            return node.asText();
-        }
-
-        Integer integer(String field) {
-            JsonNode node = json().get(field);
-            if (node == null || node.isNull()) {
-                return null;
-            }
-            if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-                throw DoApiError.badRequest(PARSE_ERROR);
-            }
-            return node.intValue();
-        }
-
-        Long longValue(String field) {
-            JsonNode node = json().get(field);
-            if (node == null || node.isNull()) {
-                return null;
-            }
-            if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-                throw DoApiError.badRequest(PARSE_ERROR);
-            }
-            return node.longValue();
-        }
-
-        List<String> strings(String field) {
-            JsonNode node = json().get(field);
-            if (node == null || node.isNull()) {
-                return null;
-            }
-            if (!node.isArray()) {
-                throw DoApiError.badRequest(PARSE_ERROR);
-            }
-            List<String> out = new ArrayList<>();
-            for (JsonNode item : node) {
-                if (!item.isTextual()) {
-                    throw DoApiError.badRequest(PARSE_ERROR);
-                }
-                out.add(item.asText());
-            }
-            return out;
-        }
-
-        /**
-         * One page of a list, as DO pages lists: {@code links.pages} has {@code first}/{@code prev}
-         * after the first page and {@code next}/{@code last} before the last one, as absolute URLs
-         * that keep the other query parameters; {@code links} is empty when all fits one page;
-         * {@code meta.total} counts all items. {@code per_page} is clamped to 1..200 (DO's range),
-         * a page below 1 reads as page 1.
-         */
-        <T> ObjectNode page(String key, List<T> items, Function<T, JsonNode> render) {
-            int perPage = Math.min(MAX_PER_PAGE, Math.max(1, intQuery("per_page", DEFAULT_PER_PAGE)));
-            int page = Math.max(1, intQuery("page", 1));
-            int lastPage = Math.max(1, (items.size() + perPage - 1) / perPage);
-            ObjectNode out = Wire.object();
-            ArrayNode array = out.putArray(key);
-            int from = (page - 1) * perPage;
-            for (int i = from; i < Math.min(items.size(), from + perPage); i++) {
-                array.add(render.apply(items.get(i)));
-            }
-            ObjectNode links = out.putObject("links");
-            if (lastPage > 1) {
-                ObjectNode pages = links.putObject("pages");
-                if (page > 1) {
-                    pages.put("first", pageUrl(1, perPage));
-                    pages.put("prev", pageUrl(Math.min(page - 1, lastPage), perPage));
-                }
-                if (page < lastPage) {
-                    pages.put("next", pageUrl(page + 1, perPage));
-                    pages.put("last", pageUrl(lastPage, perPage));
-                }
-            }
-            out.putObject("meta").put("total", items.size());
-            return out;
-        }
-
-        private String pageUrl(int page, int perPage) {
-            StringBuilder url = new StringBuilder(baseUrl).append(path).append('?');
-            query.forEach((name, values) -> {
-                if (!name.equals("page") && !name.equals("per_page")) {
-                    for (String value : values) {
-                        url.append(encode(name)).append('=').append(encode(value)).append('&');
-                    }
-                }
-            });
-            return url.append("page=").append(page).append("&per_page=").append(perPage).toString();
-        }
-    }
-
-    private static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
-
-    private static ObjectNode wrap(String key, JsonNode value) {
-        ObjectNode out = Wire.object();
-        out.set(key, value);
-        return out;
-    }
-
-    // ---- the endpoints ----
-
-    private void defineRoutes() {
-        route("GET", "/v2/account", call -> Reply.json(200, wrap("account", Wire.account())));
-
-        route("GET", "/v2/volumes", call -> Reply.json(200,
-                call.page("volumes", cloud.volumes(call.query("name"), call.query("region")), Wire::volume)));
-        route("POST", "/v2/volumes", call -> Reply.json(201, wrap("volume", Wire.volume(cloud.createVolume(
-                new Cloud.NewVolume(call.text("name"), call.integer("size_gigabytes"), call.text("region"),
-                        call.text("description"), call.text("snapshot_id"), call.strings("tags"),
-                        call.text("filesystem_type"), call.text("filesystem_label")))))));
-        route("DELETE", "/v2/volumes", call -> {
-            String name = call.query("name");
-            String region = call.query("region");
-            if (name == null || region == null) {
-                throw DoApiError.unprocessable("name and region are required to delete a volume by name");
-            }
-            cloud.deleteVolume(cloud.volumeByName(name, region).orElseThrow(DoApiError::notFound).id());
-            return Reply.noContent();
-        });
-        route("GET", "/v2/volumes/{volume_id}", call ->
-                Reply.json(200, wrap("volume", Wire.volume(cloud.volume(call.param("volume_id"))))));
-        route("DELETE", "/v2/volumes/{volume_id}", call -> {
-            cloud.deleteVolume(call.param("volume_id"));
-            return Reply.noContent();
-        });
-
-        route("POST", "/v2/volumes/{volume_id}/actions", call ->
-                Reply.json(202, wrap("action", Wire.action(cloud.startAction(call.param("volume_id"), actionOf(call))))));
-        route("GET", "/v2/volumes/{volume_id}/actions", call -> Reply.json(200,
-                call.page("actions", cloud.volumeActions(call.param("volume_id")), Wire::action)));
-        route("GET", "/v2/volumes/{volume_id}/actions/{action_id}", call -> {
-            StateDocument.Action action = cloud.action(call.longParam("action_id"));
-            if (!action.volumeId().equals(call.param("volume_id"))) {
-                throw DoApiError.notFound();
-            }
-            return Reply.json(200, wrap("action", Wire.action(action)));
-        });
-        route("POST", "/v2/volumes/actions", call -> {
-            String name = call.text("volume_name");
-            String region = call.text("region");
-            if (name == null || region == null) {
-                throw DoApiError.unprocessable("volume_name and region are required to act on a volume by name");
-            }
-            StateDocument.Volume volume = cloud.volumeByName(name, region).orElseThrow(DoApiError::notFound);
-            return Reply.json(202, wrap("action", Wire.action(cloud.startAction(volume.id(), actionOf(call)))));
-        });
-        route("GET", "/v2/actions/{action_id}", call ->
-                Reply.json(200, wrap("action", Wire.action(cloud.action(call.longParam("action_id"))))));
-
-        route("POST", "/v2/volumes/{volume_id}/snapshots", call -> Reply.json(201, wrap("snapshot", Wire.snapshot(
-                cloud.createSnapshot(call.param("volume_id"), call.text("name"), call.strings("tags"))))));
-        route("GET", "/v2/volumes/{volume_id}/snapshots", call -> Reply.json(200,
-                call.page("snapshots", cloud.volumeSnapshots(call.param("volume_id")), Wire::snapshot)));
-        route("GET", "/v2/volumes/snapshots/{snapshot_id}", call ->
-                Reply.json(200, wrap("snapshot", Wire.snapshot(cloud.snapshot(call.param("snapshot_id"))))));
-        route("DELETE", "/v2/volumes/snapshots/{snapshot_id}", call -> {
-            cloud.deleteSnapshot(call.param("snapshot_id"));
-            return Reply.noContent();
-        });
-        route("GET", "/v2/snapshots/{snapshot_id}", call ->
-                Reply.json(200, wrap("snapshot", Wire.snapshot(cloud.snapshot(call.param("snapshot_id"))))));
-        route("DELETE", "/v2/snapshots/{snapshot_id}", call -> {
-            cloud.deleteSnapshot(call.param("snapshot_id"));
-            return Reply.noContent();
-        });
-
-        route("GET", "/v2/droplets", call -> Reply.json(200, call.page("droplets", cloud.droplets(),
-                d -> Wire.droplet(d, cloud.attachedVolumeIds(d.id())))));
-        route("GET", "/v2/droplets/{droplet_id}", call -> {
-            StateDocument.Droplet droplet = cloud.droplet(call.longParam("droplet_id"));
-            return Reply.json(200, wrap("droplet", Wire.droplet(droplet, cloud.attachedVolumeIds(droplet.id()))));
-        });
-
-        route("GET", "/v2/tags", call -> Reply.json(200, call.page("tags", cloud.tags(), DoApiHandler::tag)));
-        route("POST", "/v2/tags", call -> Reply.json(201, wrap("tag", tag(cloud.createTag(call.text("name"))))));
-        route("GET", "/v2/tags/{tag_id}", call -> Reply.json(200, wrap("tag", tag(cloud.tag(call.param("tag_id"))))));
-        route("DELETE", "/v2/tags/{tag_id}", call -> {
-            cloud.deleteTag(call.param("tag_id"));
-            return Reply.noContent();
-        });
-        route("POST", "/v2/tags/{tag_id}/resources", call -> {
-            cloud.tagResources(call.param("tag_id"), resourcesOf(call), true);
-            return Reply.noContent();
-        });
-        route("DELETE", "/v2/tags/{tag_id}/resources", call -> {
-            cloud.tagResources(call.param("tag_id"), resourcesOf(call), false);
-            return Reply.noContent();
-        });
-    }
-
-    private static Cloud.ActionRequest actionOf(Call call) {
-        return new Cloud.ActionRequest(call.text("type"), call.longValue("droplet_id"), call.integer("size_gigabytes"),
-                call.text("region"));
-    }
-
-    private static List<Cloud.Resource> resourcesOf(Call call) {
-        JsonNode resources = call.json().get("resources");
-        if (resources == null || !resources.isArray()) {
-            throw DoApiError.badRequest(PARSE_ERROR);
-        }
-        List<Cloud.Resource> out = new ArrayList<>();
-        for (JsonNode resource : resources) {
-            JsonNode id = resource.get("resource_id");
-            JsonNode type = resource.get("resource_type");
-            if (id == null || !id.isTextual() || type == null || !type.isTextual()) {
-                throw DoApiError.badRequest(PARSE_ERROR);
-            }
-            out.add(new Cloud.Resource(id.asText(), type.asText()));
-        }
-        return out;
-    }
-
-    private static JsonNode tag(Cloud.TagCounts counts) {
-        return Wire.tag(counts.name(), counts.droplets(), counts.volumes(), counts.volumeSnapshots());
     }
 }

@@ -25,9 +25,9 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * A stateful stand-in for DigitalOcean: the volume side of API v2 and the droplet metadata
- * service, on {@code 127.0.0.1}, in plain Java (no Quarkus, no CDI), so it runs inside the plugin
- * (dev mode), inside tests and on its own ({@link EmulatorMain}).
+ * A stateful stand-in for DigitalOcean: the parts of API v2 and of the droplet metadata service
+ * the plugin uses (see {@link DoEndpoints}), on {@code 127.0.0.1}, in plain Java (no Quarkus, no
+ * CDI), so it runs inside the plugin (dev mode), inside tests and on its own ({@link EmulatorMain}).
  *
  * <ul>
  *   <li>{@link #apiUrl()}: DO's API v2 under {@code /v2}, answering as DO does (see {@link DoApiHandler}).</li>
@@ -164,7 +164,7 @@ public final class DoEmulator implements AutoCloseable {
         DoEmulator emulator = new DoEmulator(server, executor, cloud, faults, api, apiUrl, temporaryBackingDir,
                 new DeviceMode(mapper != null ? "device-mapper" : loops != null ? "loop" : "file", devicesSaid));
         server.createContext("/v2", api);
-        server.createContext("/droplets/", new MetadataHandler(cloud, json));
+        server.createContext("/droplets/", new MetadataHandler(cloud));
         server.createContext("/_emulator/", new AdminHandler(emulator, json));
         server.setExecutor(executor);
         server.start();
@@ -190,10 +190,7 @@ public final class DoEmulator implements AutoCloseable {
         return apiUrl;
     }
 
-    /**
-     * The metadata service of one droplet: {@code GET <base>/metadata/v1/id} answers its id,
-     * {@code /metadata/v1/region} its region, {@code /metadata/v1.json} the JSON document.
-     */
+    /** The metadata service of one droplet: {@code GET <base>/metadata/v1/id} answers its id, {@code /metadata/v1/region} its region. */
     public URI metadataUrl(long dropletId) {
         return URI.create(apiUrl + "/droplets/" + dropletId);
     }
@@ -206,11 +203,6 @@ public final class DoEmulator implements AutoCloseable {
     /** "active" or "off" (DO's other states "new" and "archive" are accepted too). */
     public void setDropletStatus(long id, String status) {
         cloud.setDropletStatus(id, status);
-    }
-
-    /** The droplet is destroyed: GET /v2/droplets/{id} answers 404, its attachments (and device links) go. */
-    public void removeDroplet(long id) {
-        cloud.removeDroplet(id);
     }
 
     public Faults faults() {

@@ -15,7 +15,6 @@ import java.util.OptionalInt;
 public final class Faults {
 
     private final Clock clock;
-    private Duration latency = Duration.ZERO;
     private int rateLimited;
     private Instant rateLimitResetAt;
     private int serverErrors;
@@ -24,16 +23,6 @@ public final class Faults {
 
     Faults(Clock clock) {
         this.clock = clock;
-    }
-
-    /** Every DO API request waits this long before it is handled (until {@link #clear()}). */
-    public synchronized Faults latency(Duration perRequest) {
-        Objects.requireNonNull(perRequest, "perRequest");
-        if (perRequest.isNegative()) {
-            throw new IllegalArgumentException("latency must not be negative: " + perRequest);
-        }
-        this.latency = perRequest;
-        return this;
     }
 
     /**
@@ -73,18 +62,13 @@ public final class Faults {
         return this;
     }
 
-    /** No more faults, no latency. */
+    /** No more faults. */
     public synchronized Faults clear() {
-        latency = Duration.ZERO;
         rateLimited = 0;
         rateLimitResetAt = null;
         serverErrors = 0;
         erroredActions = 0;
         return this;
-    }
-
-    synchronized Duration latency() {
-        return latency;
     }
 
     /** Uses up one rate-limited request: the instant the limit resets, or empty when none is due. */

@@ -20,44 +20,36 @@ record StateDocument(int version, long nextActionId, List<Volume> volumes, List<
         tags = List.copyOf(tags);
     }
 
-    /** A volume; {@code dropletId} is the droplet it is attached to (DO allows one), null when detached. */
+    /**
+     * A volume; {@code dropletId} is the droplet it is attached to (DO allows one), null when
+     * detached. (A state file written before the emulator dropped the filesystem fields of volumes
+     * and the tags of droplets still loads: unknown fields are ignored.)
+     */
     record Volume(String id, String name, String region, int sizeGigabytes, String description, List<String> tags,
-                  String snapshotId, String filesystemType, String filesystemLabel, Instant createdAt,
-                  Long dropletId) {
+                  String snapshotId, Instant createdAt, Long dropletId) {
 
         Volume {
             tags = List.copyOf(tags);
         }
 
         Volume attachedTo(Long droplet) {
-            return new Volume(id, name, region, sizeGigabytes, description, tags, snapshotId, filesystemType,
-                    filesystemLabel, createdAt, droplet);
+            return new Volume(id, name, region, sizeGigabytes, description, tags, snapshotId, createdAt, droplet);
         }
 
         Volume resizedTo(int size) {
-            return new Volume(id, name, region, size, description, tags, snapshotId, filesystemType,
-                    filesystemLabel, createdAt, dropletId);
+            return new Volume(id, name, region, size, description, tags, snapshotId, createdAt, dropletId);
         }
 
         Volume withTags(List<String> newTags) {
-            return new Volume(id, name, region, sizeGigabytes, description, newTags, snapshotId, filesystemType,
-                    filesystemLabel, createdAt, dropletId);
+            return new Volume(id, name, region, sizeGigabytes, description, newTags, snapshotId, createdAt, dropletId);
         }
     }
 
     /** A droplet; {@code deviceDir} is where the devices of its attached volumes appear. */
-    record Droplet(long id, String region, String deviceDir, String status, List<String> tags, Instant createdAt) {
-
-        Droplet {
-            tags = List.copyOf(tags);
-        }
+    record Droplet(long id, String region, String deviceDir, String status, Instant createdAt) {
 
         Droplet withStatus(String newStatus) {
-            return new Droplet(id, region, deviceDir, newStatus, tags, createdAt);
-        }
-
-        Droplet withTags(List<String> newTags) {
-            return new Droplet(id, region, deviceDir, status, newTags, createdAt);
+            return new Droplet(id, region, deviceDir, newStatus, createdAt);
         }
     }
 
@@ -92,10 +84,6 @@ record StateDocument(int version, long nextActionId, List<Volume> volumes, List<
 
         Snapshot {
             tags = List.copyOf(tags);
-        }
-
-        Snapshot withTags(List<String> newTags) {
-            return new Snapshot(id, name, volumeId, region, minDiskSize, sizeGigabytes, newTags, createdAt);
         }
     }
 }

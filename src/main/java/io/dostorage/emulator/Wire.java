@@ -41,7 +41,10 @@ final class Wire {
         return region;
     }
 
-    /** A volume as DO describes it; {@code filesystem_type}/{@code label} are "" when DO did not format it. */
+    /**
+     * A volume as DO describes it. {@code filesystem_type} and {@code filesystem_label} are "", DO's
+     * answer for a volume it did not format: the emulator never formats one.
+     */
     static ObjectNode volume(StateDocument.Volume v) {
         ObjectNode volume = object()
                 .put("id", v.id())
@@ -54,8 +57,8 @@ final class Wire {
             dropletIds.add(v.dropletId());
         }
         volume.set("region", region(v.region()));
-        volume.put("filesystem_type", v.filesystemType() == null ? "" : v.filesystemType());
-        volume.put("filesystem_label", v.filesystemLabel() == null ? "" : v.filesystemLabel());
+        volume.put("filesystem_type", "");
+        volume.put("filesystem_label", "");
         strings(volume.putArray("tags"), v.tags());
         return volume;
     }
@@ -132,7 +135,7 @@ final class Wire {
                 .put("type", "private");
         networks.putArray("v6");
         droplet.set("region", region(d.region()));
-        strings(droplet.putArray("tags"), d.tags());
+        droplet.putArray("tags");
         return droplet;
     }
 
@@ -151,29 +154,19 @@ final class Wire {
     }
 
     /**
-     * A tag with its resource counts. DO's description spells the images entry "imgages" (sic) and
-     * its checks reject unknown properties, so the emulator leaves the images count out.
+     * A tag with its resource counts (the emulator tags no droplets). DO's description spells the
+     * images entry "imgages" (sic) and its checks reject unknown properties, so the emulator leaves
+     * the images count out.
      */
-    static ObjectNode tag(String name, int droplets, int volumes, int volumeSnapshots) {
+    static ObjectNode tag(String name, int volumes, int volumeSnapshots) {
         ObjectNode tag = object().put("name", name);
         ObjectNode resources = tag.putObject("resources");
-        resources.put("count", droplets + volumes + volumeSnapshots);
-        resources.putObject("droplets").put("count", droplets);
+        resources.put("count", volumes + volumeSnapshots);
+        resources.putObject("droplets").put("count", 0);
         resources.putObject("volumes").put("count", volumes);
         resources.putObject("volume_snapshots").put("count", volumeSnapshots);
         resources.putObject("databases").put("count", 0);
         return tag;
-    }
-
-    static ObjectNode account() {
-        return object()
-                .put("droplet_limit", 25)
-                .put("floating_ip_limit", 3)
-                .put("email", "emulator@dostorage.invalid")
-                .put("uuid", "00000000-0000-4000-8000-000000000001")
-                .put("email_verified", true)
-                .put("status", "active")
-                .put("status_message", "");
     }
 
     private static void strings(ArrayNode array, List<String> values) {

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The control API a test in another process uses, and the options of the standalone emulator. */
+/** The control API the e2e and bench scripts use, and the options of the standalone emulator. */
 class AdminApiTest extends EmulatorTestBase {
 
     private static DoHttp.Answer admin(DoEmulator emulator, String method, String path, String json) {
@@ -23,23 +23,17 @@ class AdminApiTest extends EmulatorTestBase {
     }
 
     @Test
-    void dropletsFaultsCallsAndVolumesAreDrivenOverHttp() {
+    void theScriptsDriveDropletPowerCallsVolumesAndDevicesOverHttp() {
         DoEmulator emulator = start(settings());
+        emulator.addDroplet(1001, "nyc1", tmp.resolve("dev"));
         DoHttp http = http(emulator);
-        String dir = tmp.resolve("dev").toString();
 
-        assertEquals(201, admin(emulator, "POST", "/_emulator/droplets",
-                "{\"id\":1001,\"region\":\"nyc1\",\"device_dir\":\"" + dir + "\"}").status());
         assertEquals(200, admin(emulator, "PATCH", "/_emulator/droplets/1001", "{\"status\":\"off\"}").status());
         assertEquals("off", http.get("/v2/droplets/1001").json().get("droplet").get("status").asText());
-
-        assertEquals(204, admin(emulator, "POST", "/_emulator/faults",
-                "{\"server_errors\":{\"requests\":1,\"status\":502},\"latency_ms\":1}").status());
-        assertEquals(502, http.get("/v2/volumes").status());
-        assertEquals(204, admin(emulator, "POST", "/_emulator/faults",
-                "{\"rate_limited\":{\"requests\":1,\"reset_in_seconds\":10}}").status());
-        assertEquals(204, admin(emulator, "DELETE", "/_emulator/faults", null).status());
-        assertEquals(200, http.get("/v2/volumes").status(), "cleared before it was used");
+        assertEquals(200, admin(emulator, "PATCH", "/_emulator/droplets/1001", "{\"status\":\"active\"}").status());
+        assertEquals("active", http.get("/v2/droplets/1001").json().get("droplet").get("status").asText());
+        assertEquals(400, admin(emulator, "PATCH", "/_emulator/droplets/1001", "{}").status(), "no status");
+        assertEquals(400, admin(emulator, "PATCH", "/_emulator/droplets/4242", "{\"status\":\"off\"}").status());
 
         createVolume(http, "seen", "nyc1", 1);
         JsonNode volumes = admin(emulator, "GET", "/_emulator/volumes", null).json().get("volumes");
@@ -54,11 +48,7 @@ class AdminApiTest extends EmulatorTestBase {
         assertTrue(devices.get("said").asText().contains("plain files"), devices.toString());
         assertEquals(204, admin(emulator, "DELETE", "/_emulator/calls", null).status());
         assertEquals(0, emulator.totalCalls(), "admin calls are not DO calls");
-
-        assertEquals(204, admin(emulator, "DELETE", "/_emulator/droplets/1001", null).status());
-        assertEquals(404, http.get("/v2/droplets/1001").status());
-        assertEquals(400, admin(emulator, "POST", "/_emulator/droplets", "{\"id\":1002}").status());
-        assertTrue(admin(emulator, "GET", "/_emulator/violations", null).json().get("violations").isEmpty());
+        assertEquals(404, admin(emulator, "POST", "/_emulator/faults", "{}").status(), "faults are set in-process only");
     }
 
     @Test

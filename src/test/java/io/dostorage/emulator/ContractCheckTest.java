@@ -97,11 +97,11 @@ class ContractCheckTest {
                 "a region object without its required fields");
         assertFalse(contract.response("GET", path, 409, JSON, "{\"message\":\"no id\"}").isEmpty(),
                 "an error without id");
-        assertEquals(List.of(), contract.request("POST", "/v2/volumes/actions", JSON,
-                "{\"type\":\"attach\",\"volume_name\":\"example\",\"droplet_id\":11612190,\"region\":\"nyc1\"}"),
-                "DO's own example of an attach by name");
-        assertFalse(contract.request("POST", "/v2/volumes/actions", JSON,
-                "{\"type\":\"attach\",\"droplet_id\":11612190,\"region\":\"nyc1\"}").isEmpty(),
-                "an attach by name without the name");
+        assertEquals(List.of(), contract.request("POST", path + "/actions", JSON,
+                "{\"type\":\"attach\",\"droplet_id\":11612190,\"region\":\"nyc1\"}"),
+                "DO's own example of an attach");
+        assertFalse(contract.request("POST", path + "/actions", JSON,
+                "{\"type\":\"attach\",\"droplet\":11612190,\"region\":\"nyc1\"}").isEmpty(),
+                "an attach with a misspelt droplet_id");
     }
 }

@@ -82,22 +82,6 @@ class FaultsTest extends EmulatorTestBase {
     }
 
     @Test
-    void latencyDelaysEveryRequestUntilCleared() {
-        DoEmulator emulator = start(settings());
-        DoHttp http = http(emulator);
-        emulator.faults().latency(Duration.ofMillis(150));
-
-        long start = System.nanoTime();
-        assertEquals(200, http.get("/v2/volumes").status());
-        assertTrue(System.nanoTime() - start >= 150_000_000L, "answered only after the latency");
-
-        emulator.faults().clear();
-        start = System.nanoTime();
-        assertEquals(200, http.get("/v2/volumes").status());
-        assertTrue(System.nanoTime() - start < 150_000_000L, "no latency after clear");
-    }
-
-    @Test
     void aWrongOrMissingTokenIsUnauthorized() {
         DoEmulator emulator = start(settings().withToken(TOKEN));
         emulator.faults().serverErrors(1, 500);

@@ -77,7 +77,6 @@ class VolumeActionsTest extends EmulatorTestBase {
 
         assertEquals("completed", done.get("status").asText());
         assertFalse(done.get("completed_at").isNull());
-        assertEquals(done, http.get("/v2/volumes/" + id + "/actions/" + action.get("id").asLong()).json().get("action"));
         assertEquals(List.of(1001L), emulator.volume("pgdata", "nyc1").orElseThrow().dropletIds());
         assertEquals(1001, http.get("/v2/volumes/" + id).json().get("volume").get("droplet_ids").get(0).asLong());
         JsonNode droplet = http.get("/v2/droplets/1001").json().get("droplet");
@@ -85,7 +84,6 @@ class VolumeActionsTest extends EmulatorTestBase {
         Path link = link(dev1, "pgdata");
         assertTrue(Files.isSymbolicLink(link));
         assertEquals(tmp.resolve("backing").resolve(id + ".img").toAbsolutePath(), Files.readSymbolicLink(link));
-        assertEquals(1, http.get("/v2/volumes/" + id + "/actions").json().get("meta").get("total").asInt());
     }
 
     @Test
@@ -164,22 +162,6 @@ class VolumeActionsTest extends EmulatorTestBase {
     }
 
     @Test
-    void aVolumeIsAttachedAndDetachedByName() {
-        volume("named");
-        DoHttp.Answer attach = http.post("/v2/volumes/actions",
-                "{\"type\":\"attach\",\"volume_name\":\"named\",\"droplet_id\":1002,\"region\":\"nyc1\"}");
-        awaitAction(http, started(attach));
-        assertTrue(Files.isSymbolicLink(link(dev2, "named")));
-
-        DoHttp.Answer detach = http.post("/v2/volumes/actions",
-                "{\"type\":\"detach\",\"volume_name\":\"named\",\"droplet_id\":1002,\"region\":\"nyc1\"}");
-        awaitAction(http, started(detach));
-        assertFalse(Files.exists(link(dev2, "named"), LinkOption.NOFOLLOW_LINKS));
-        assertEquals(404, http.post("/v2/volumes/actions",
-                "{\"type\":\"attach\",\"volume_name\":\"nope\",\"droplet_id\":1002,\"region\":\"nyc1\"}").status());
-    }
-
-    @Test
     void aResizeGrowsTheVolumeAndItsBackingFileWhenItCompletes() throws Exception {
         String id = volume("grow");
         DoHttp.Answer answer = http.post("/v2/volumes/" + id + "/actions",
@@ -195,19 +177,6 @@ class VolumeActionsTest extends EmulatorTestBase {
     }
 
     @Test
-    void aDestroyedDropletLosesItsAttachments() {
-        String id = volume("orphan");
-        attachAndWait(http, id, 1001, "nyc1");
-
-        emulator.removeDroplet(1001);
-
-        assertEquals(404, http.get("/v2/droplets/1001").status());
-        assertEquals(0, http.get("/v2/volumes/" + id).json().get("volume").get("droplet_ids").size());
-        assertFalse(Files.exists(link(dev1, "orphan"), LinkOption.NOFOLLOW_LINKS));
-        attachAndWait(http, id, 1002, "nyc1");
-    }
-
-    @Test
     void aDropletThatIsOffShowsItsStatus() {
         JsonNode active = http.get("/v2/droplets/1001").json().get("droplet");
         assertEquals("active", active.get("status").asText());
@@ -216,6 +185,6 @@ class VolumeActionsTest extends EmulatorTestBase {
         emulator.setDropletStatus(1001, "off");
 
         assertEquals("off", http.get("/v2/droplets/1001").json().get("droplet").get("status").asText());
-        assertEquals(2, http.get("/v2/droplets").json().get("meta").get("total").asInt());
+        assertEquals(404, http.get("/v2/droplets/4242").status(), "an unknown droplet");
     }
 }
