@@ -81,8 +81,10 @@ class DigitalOcean implements Cloud {
     public DoVolume create(NewVolume volume) {
         return edge(() -> {
             try {
+                // size_gigabytes is required with a snapshot_id too (DO's API description: both request
+                // bodies of POST /v2/volumes list it as required); DO refuses one below the snapshot's size.
                 return calls.send(DoRequest.createVolume(new DoWire.NewVolume(volume.name(),
-                        volume.snapshotId() == null ? volume.sizeGib() : null, volume.region(), volume.description(),
+                        volume.sizeGib(), volume.region(), volume.description(),
                         volume.snapshotId(), volume.tags().isEmpty() ? null : volume.tags()))).toDoVolume();
             } catch (DigitalOceanException e) {
                 if (e.status() == 409 || e.status() == 422) {

@@ -101,6 +101,25 @@ class DigitalOceanClientTest implements ContractChecked {
     }
 
     @Test
+    void aVolumeIsRestoredFromASnapshotWithTheSizeAsked() throws Exception {
+        DoVolume source = cloud.create(new NewVolume("client-snap-source", 1, REGION, null, null, List.of()));
+        // The port makes no snapshots (the plugin only restores them): taken as a user would, with DO's API.
+        java.net.http.HttpResponse<String> made = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(emulator().apiUrl().resolve("/v2/volumes/" + source.id() + "/snapshots"))
+                        .header("Authorization", "Bearer any").header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"client-snap\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, made.statusCode(), made.body());
+        String snapshotId = made.body().replaceAll("(?s).*\"snapshot\":\\{\"id\":\"([^\"]+)\".*", "$1");
+
+        // Contract-checked: DO's description requires size_gigabytes with a snapshot_id too.
+        DoVolume restored = cloud.create(new NewVolume("client-snap-restored", 2, REGION, null, snapshotId, List.of()));
+
+        assertEquals(2, restored.sizeGib());
+        assertEquals(List.of(), emulator().violations(), "every request matched DO's API description");
+    }
+
+    @Test
     void listingFourHundredFiftyVolumesTakesThreePages() {
         for (int i = 0; i < 450; i++) {
             cloud.create(new NewVolume("many-" + i, 1, "sfo3", null, null, List.of()));
