@@ -125,7 +125,7 @@ final class Recovery {
         }
         if (volume.referenced() && host.devicePresent(volume.name())) {
             // The disk is here, so it is attached here: no DigitalOcean call needed.
-            host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).fsType(), root, Deadline.none());
+            host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).mountSpec(), root, Deadline.none());
             return;
         }
         boolean recordedHere = volume.attached().filter(d -> d == me).isPresent();
@@ -152,7 +152,7 @@ final class Recovery {
         } else if (!volume.referenced()) {
             releases.schedule(volume.name());
         } else if (holders.contains(me)) {
-            host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).fsType(), root, Deadline.none());
+            host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).mountSpec(), root, Deadline.none());
         } else {
             LOG.warnf("volume %s has %d reference(s) on this node but is attached to no droplet; recovery does not "
                     + "attach it (another droplet may be about to), the next Mount will", volume.name(), volume.mounts());

@@ -54,6 +54,10 @@ class BlockDeviceHostTest {
 
     /** What blkid finds on each device: its export output; absent means blank. */
     final Map<Path, String> signatures = new HashMap<>();
+    /** The size of the filesystem on each device, as dumpe2fs -h and xfs_growfs -n tell it; absent: its device's size. */
+    final Map<Path, Long> filesystemSizes = new HashMap<>();
+    /** The device mounted at each mount point, for xfs_growfs, which is given the mount point. */
+    final Map<Path, Path> mountedFrom = new HashMap<>();
     /** Mount points whose umount says "target is busy". */
     final Set<Path> busy = new HashSet<>();
     final AtomicInteger nextMountId = new AtomicInteger(100);
@@ -69,6 +73,11 @@ class BlockDeviceHostTest {
                 .answer("mkfs.ext4", command -> mkfs(command, "ext4"))
                 .answer("mkfs.xfs", command -> mkfs(command, "xfs"))
                 .answer("e2fsck", command -> new CommandResult(command, 0, command.get(2) + ": clean, 11/65536 files, 12955/262144 blocks\n"))
+                .answer("dumpe2fs", command -> new CommandResult(command, 0, "dumpe2fs 1.47.0 (5-Feb-2023)\n"
+                        + "Block count:              " + filesystemSize(Path.of(command.get(2))) / 4096 + "\n"
+                        + "Block size:               4096\n"))
+                .answer("resize2fs", command -> grown(command, Path.of(command.get(1))))
+                .answer("xfs_growfs", this::xfsGrowfs)
                 .answer("mount", this::mount)
                 .answer("umount", this::umount);
         host = hostWaiting(Duration.ofSeconds(2));
@@ -79,7 +88,7 @@ class BlockDeviceHostTest {
         Path device = attach("pgdata");
         Path target = root.resolve("pgdata");
 
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
 
         assertEquals(List.of(
                 List.of("blkid", "-p", "-o", "export", device.toString()),
@@ -94,7 +103,7 @@ class BlockDeviceHostTest {
     void xfsIsMadeWithMkfsXfs() throws IOException {
         Path device = attach("logs");
 
-        host.mount("logs", "xfs", root.resolve("logs"));
+        host.mount("logs", MountSpec.of("xfs"), root.resolve("logs"));
 
         assertEquals(List.of(List.of("mkfs.xfs", "-K", device.toString())), runner.commands("mkfs.xfs"));
         assertEquals(0, runner.count("mkfs.ext4"));
@@ -104,10 +113,8 @@ class BlockDeviceHostTest {
     @Test
     void mountOptionsArePassedJoined() throws IOException {
         Path device = attach("pgdata");
-        host = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), runner, mountInfo, List.of("noatime", "discard"),
-                Duration.ofMillis(20));
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", new MountSpec("ext4", List.of("noatime", "discard"), Ownership.NONE), root.resolve("pgdata"));
 
         assertEquals(List.of("mount", "-t", "ext4", "-o", "noatime,discard", device.toString(),
                 root.resolve("pgdata").toString()), runner.commands("mount").get(0));
@@ -118,9 +125,9 @@ class BlockDeviceHostTest {
         Path device = attach("pgdata");
         signatures.put(device, filesystem("xfs"));
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
-        assertEquals(List.of("blkid", "mount"), runner.programs());
+        assertEquals(List.of("blkid", "mount", "xfs_growfs"), runner.programs());
         assertEquals(List.of("mount", "-t", "xfs", device.toString(), root.resolve("pgdata").toString()),
                 runner.commands("mount").get(0));
     }
@@ -133,13 +140,14 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         Path target = root.resolve("pgdata");
 
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
 
         assertEquals(List.of(
                 List.of("blkid", "-p", "-o", "export", device.toString()),
+                List.of("dumpe2fs", "-h", device.toString()),
                 List.of("e2fsck", "-p", device.toString()),
                 List.of("mount", "-t", "ext4", device.toString(), target.toString())), runner.commands());
-        assertEquals(BlockDeviceHost.CHECK_TIMEOUT, runner.calls().get(1).timeout());
+        assertEquals(Filesystems.CHECK_TIMEOUT, runner.calls().get(2).timeout());
         assertTrue(host.isMounted(target));
     }
 
@@ -149,7 +157,7 @@ class BlockDeviceHostTest {
             Path device = attach("v-" + type);
             signatures.put(device, filesystem(type));
 
-            host.mount("v-" + type, "ext4", root.resolve("v-" + type));
+            host.mount("v-" + type, MountSpec.of("ext4"), root.resolve("v-" + type));
 
             assertEquals(List.of("e2fsck", "-p", device.toString()), runner.commands("e2fsck").get(runner.count("e2fsck") - 1));
         }
@@ -163,7 +171,7 @@ class BlockDeviceHostTest {
                 + device + ": 12/65536 files (0.0% non-contiguous), 26728/262144 blocks\n");
 
         try (LogCapture log = LogCapture.start()) {
-            host.mount("pgdata", "ext4", root.resolve("pgdata"));
+            host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
             assertTrue(log.text().contains("was not cleanly unmounted, check forced."), log.text());
             assertTrue(log.text().contains("repaired"), log.text());
@@ -178,7 +186,7 @@ class BlockDeviceHostTest {
             signatures.put(attach(volume), filesystem("ext4"));
             runner.answer("e2fsck", code, "FILE SYSTEM WAS MODIFIED");
 
-            host.mount(volume, "ext4", root.resolve(volume));
+            host.mount(volume, MountSpec.of("ext4"), root.resolve(volume));
 
             assertTrue(host.isMounted(root.resolve(volume)), "exit " + code);
         }
@@ -193,7 +201,7 @@ class BlockDeviceHostTest {
                 + ": UNEXPECTED INCONSISTENCY; RUN fsck MANUALLY.\n\t(i.e., without -a or -p options)\n");
 
         FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
-                () -> host.mount("pgdata", "ext4", target));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), target));
 
         String message = e.getMessage();
         assertTrue(message.startsWith("mounting volume pgdata (" + device + ") at " + target
@@ -203,7 +211,7 @@ class BlockDeviceHostTest {
         assertTrue(message.contains("on this droplet, with the volume attached and nothing else using it, run: e2fsck -f "
                 + deviceDir.resolve("scsi-0DO_Volume_pgdata")), message);
         assertTrue(message.endsWith("then mount it again"), message);
-        assertEquals(List.of("blkid", "e2fsck"), runner.programs(), "no mount, no second try, no other repair");
+        assertEquals(List.of("blkid", "dumpe2fs", "e2fsck"), runner.programs(), "no mount, no second try, no other repair");
         assertFalse(host.isMounted(target));
     }
 
@@ -214,7 +222,7 @@ class BlockDeviceHostTest {
             signatures.put(attach(volume), filesystem("ext4"));
             runner.answer("e2fsck", code, "e2fsck: something");
 
-            assertThrows(FilesystemCheckFailedException.class, () -> host.mount(volume, "ext4", root.resolve(volume)),
+            assertThrows(FilesystemCheckFailedException.class, () -> host.mount(volume, MountSpec.of("ext4"), root.resolve(volume)),
                     "exit " + code);
 
             assertFalse(host.isMounted(root.resolve(volume)), "exit " + code);
@@ -230,7 +238,7 @@ class BlockDeviceHostTest {
                 + "\nFilesystem mounted or opened exclusively by another program?\n");
 
         FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains(": e2fsck -p could not check its ext4 filesystem (e2fsck -p " + device
                 + " exited 8: e2fsck: Device or resource busy"), e.getMessage());
@@ -251,10 +259,10 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         Path sysfs = Files.createDirectories(dir.resolve("sys"));
         Files.createDirectories(sysfs.resolve("fs/ext4").resolve(device.getFileName().toString()));
-        host = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), runner, mountInfo, List.of(), Duration.ofMillis(20),
+        host = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), runner, mountInfo, Duration.ofMillis(20),
                 sysfs);
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
         assertEquals(0, runner.count("e2fsck"));
         assertTrue(host.isMounted(root.resolve("pgdata")));
@@ -268,9 +276,9 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         runner.answer("e2fsck", 8, "e2fsck: Cannot continue, aborting.\n\n" + device + " is in use.\n");
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
-        assertEquals(List.of("blkid", "e2fsck", "mount"), runner.programs());
+        assertEquals(List.of("blkid", "dumpe2fs", "e2fsck", "mount"), runner.programs());
         assertTrue(host.isMounted(root.resolve("pgdata")));
     }
 
@@ -283,7 +291,7 @@ class BlockDeviceHostTest {
         });
 
         FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains("e2fsck -p " + device + " did not finish within 10m and was killed"), e.getMessage());
         assertTrue(e.getMessage().contains("it was not mounted"), e.getMessage());
@@ -295,16 +303,16 @@ class BlockDeviceHostTest {
         Path device = attach("logs");
         signatures.put(device, filesystem("xfs"));
 
-        host.mount("logs", "xfs", root.resolve("logs"));
+        host.mount("logs", MountSpec.of("xfs"), root.resolve("logs"));
 
-        assertEquals(List.of("blkid", "mount"), runner.programs());
+        assertEquals(List.of("blkid", "mount", "xfs_growfs"), runner.programs());
     }
 
     @Test
     void aFilesystemJustMadeHereIsNotChecked() throws IOException {
         attach("pgdata");
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
         assertEquals(List.of("blkid", "mkfs.ext4", "blkid", "mount"), runner.programs());
     }
@@ -315,7 +323,7 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         mountedByHand("ext4", device.toString(), dir.resolve("by-hand"));
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
         assertEquals(List.of("blkid", "mount"), runner.programs());
         assertTrue(host.isMounted(root.resolve("pgdata")));
@@ -326,7 +334,7 @@ class BlockDeviceHostTest {
         String many = String.join("\n", java.util.stream.IntStream.rangeClosed(1, 500)
                 .mapToObj(i -> "Inode " + i + " extent tree (at level 1) could be shorter.  IGNORED.").toList());
 
-        String logged = BlockDeviceHost.shortened(many);
+        String logged = Filesystems.shortened(many);
 
         assertTrue(logged.startsWith("Inode 1 extent tree"), logged);
         assertTrue(logged.endsWith("[480 more lines]"), logged);
@@ -339,7 +347,7 @@ class BlockDeviceHostTest {
         signatures.put(device, "DEVNAME=" + device + "\nPTUUID=311669eb\nPTTYPE=gpt\n");
 
         DeviceRefusedException e = assertThrows(DeviceRefusedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals(List.of("blkid"), runner.programs());
         assertTrue(e.getMessage().contains("volume pgdata (" + device + ")"), e.getMessage());
@@ -354,7 +362,7 @@ class BlockDeviceHostTest {
         signatures.put(device, "DEVNAME=" + device + "\nVERSION=2\nTYPE=crypto_LUKS\nUSAGE=crypto\n");
 
         DeviceRefusedException e = assertThrows(DeviceRefusedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains("crypto_LUKS signature (usage crypto), not a filesystem"), e.getMessage());
         assertEquals(List.of("blkid"), runner.programs());
@@ -367,7 +375,7 @@ class BlockDeviceHostTest {
         runner.answer("blkid", 8, said);
 
         DeviceRefusedException e = assertThrows(DeviceRefusedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains(said), e.getMessage());
         assertEquals(List.of("blkid"), runner.programs());
@@ -378,7 +386,7 @@ class BlockDeviceHostTest {
         Path device = attach("pgdata");
         runner.answer("blkid", 4, "blkid: unexpected failure");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals("probing volume pgdata's device " + device + " for a filesystem: blkid -p -o export " + device
                 + " exited 4: blkid: unexpected failure", e.getMessage());
@@ -390,7 +398,7 @@ class BlockDeviceHostTest {
         attach("pgdata");
         runner.answer("blkid", 2, "blkid: error: cannot open device");
 
-        assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals(0, runner.count("mkfs.ext4"));
     }
@@ -400,7 +408,7 @@ class BlockDeviceHostTest {
         Path device = attach("pgdata");
         runner.answer("mkfs.ext4", 1, "mke2fs 1.47.0 (5-Feb-2023)\nmkfs.ext4: Device size reported to be zero.\n");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals("formatting volume pgdata (" + device + ") as ext4: mkfs.ext4 -E nodiscard " + device
                 + " exited 1: mke2fs 1.47.0 (5-Feb-2023)\nmkfs.ext4: Device size reported to be zero.", e.getMessage());
@@ -412,7 +420,7 @@ class BlockDeviceHostTest {
         attach("pgdata");
         runner.answer("mkfs.ext4", 0, "pretending");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains("succeeded, but then blkid found no signature at all"), e.getMessage());
         assertEquals(0, runner.count("mount"));
@@ -422,7 +430,7 @@ class BlockDeviceHostTest {
     void onlyExt4AndXfsAreMadeAndAnythingElseRunsNothing() throws IOException {
         attach("pgdata");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "btrfs", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("btrfs"), root.resolve("pgdata")));
 
         assertEquals("filesystem type 'btrfs' is not one this plugin makes; use one of ext4, xfs", e.getMessage());
         assertEquals(List.of(), runner.commands());
@@ -430,8 +438,8 @@ class BlockDeviceHostTest {
 
     @Test
     void aNameThatCannotBeALinkNameIsRefused() {
-        assertThrows(HostException.class, () -> host.mount("../sda", "ext4", root.resolve("x")));
-        assertThrows(HostException.class, () -> host.mount("", "ext4", root.resolve("x")));
+        assertThrows(HostException.class, () -> host.mount("../sda", MountSpec.of("ext4"), root.resolve("x")));
+        assertThrows(HostException.class, () -> host.mount("", MountSpec.of("ext4"), root.resolve("x")));
         assertEquals(List.of(), runner.commands());
     }
 
@@ -441,7 +449,7 @@ class BlockDeviceHostTest {
         long start = System.nanoTime();
 
         DeviceMissingException e = assertThrows(DeviceMissingException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         long tookMillis = (System.nanoTime() - start) / 1_000_000;
         assertEquals("waiting for volume pgdata's device: " + deviceDir.resolve("scsi-0DO_Volume_pgdata")
@@ -455,7 +463,7 @@ class BlockDeviceHostTest {
         host = hostWaiting(Duration.ofMillis(100));
         Files.createSymbolicLink(deviceDir.resolve("scsi-0DO_Volume_pgdata"), dir.resolve("no-such-device"));
 
-        assertThrows(DeviceMissingException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        assertThrows(DeviceMissingException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
     }
 
     @Test
@@ -470,7 +478,7 @@ class BlockDeviceHostTest {
         });
         udev.start();
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
         udev.join();
 
         assertTrue(host.isMounted(root.resolve("pgdata")));
@@ -479,11 +487,11 @@ class BlockDeviceHostTest {
     @Test
     void mountingWhatIsMountedFromThisDeviceDoesNothing() throws IOException {
         attach("pgdata");
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
         runner.forget();
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
-        host.mount("pgdata", "ext4", root.resolve("./pgdata/../pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("./pgdata/../pgdata"));
 
         assertEquals(List.of(), runner.commands());
     }
@@ -494,7 +502,7 @@ class BlockDeviceHostTest {
         Path target = root.resolve("pgdata");
         mountedByHand("tmpfs", "tmpfs", target);
 
-        MountConflictException e = assertThrows(MountConflictException.class, () -> host.mount("pgdata", "ext4", target));
+        MountConflictException e = assertThrows(MountConflictException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), target));
 
         assertEquals("mounting volume pgdata (" + device + ") at " + target + ": tmpfs from tmpfs (device 0:99) "
                 + "is already mounted there; unmount it first", e.getMessage());
@@ -507,7 +515,7 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         runner.answer("mount", 32, "mount: /mnt/pgdata: wrong fs type, bad option, bad superblock on /dev/sda.");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals("mounting volume pgdata (" + device + ") at " + root.resolve("pgdata") + ": mount -t ext4 " + device
                 + " " + root.resolve("pgdata") + " exited 32: mount: /mnt/pgdata: wrong fs type, bad option, bad superblock on /dev/sda.",
@@ -520,7 +528,7 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         runner.answer("mount", 0, "");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains("succeeded, but " + mountInfo + " shows no mount of " + device), e.getMessage());
     }
@@ -529,7 +537,7 @@ class BlockDeviceHostTest {
     void unmountRunsUmountOnlyWhenSomethingIsMounted() throws IOException {
         attach("pgdata");
         Path target = root.resolve("pgdata");
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
         runner.forget();
 
         host.unmount(target);
@@ -543,7 +551,7 @@ class BlockDeviceHostTest {
     void aBusyMountIsAnErrorWithUmountsOutputAndStaysMounted() throws IOException {
         attach("pgdata");
         Path target = root.resolve("pgdata");
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
         busy.add(target);
 
         MountBusyException e = assertThrows(MountBusyException.class, () -> host.unmount(target));
@@ -558,7 +566,7 @@ class BlockDeviceHostTest {
     void aFailedUmountOfWhatIsNoLongerMountedIsDone() throws IOException {
         attach("pgdata");
         Path target = root.resolve("pgdata");
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
         runner.answer("umount", command -> {
             removeMount(target);
             return new CommandResult(command, 32, "umount: " + target + ": not mounted.");
@@ -584,7 +592,7 @@ class BlockDeviceHostTest {
     @Test
     void isMountedComparesNormalizedAbsolutePaths() throws IOException {
         attach("pgdata");
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
         assertTrue(host.isMounted(root.resolve("x/../pgdata")));
         assertTrue(host.isMounted(Files.createSymbolicLink(dir.resolve("mnt-link"), root).resolve("pgdata")));
@@ -597,12 +605,12 @@ class BlockDeviceHostTest {
         attach("alpha");
         attach("beta");
         Path own = Files.writeString(dir.resolve("users-own-disk"), "");
-        host.mount("alpha", "ext4", root.resolve("alpha"));
-        host.mount("beta", "xfs", root.resolve("beta"));
+        host.mount("alpha", MountSpec.of("ext4"), root.resolve("alpha"));
+        host.mount("beta", MountSpec.of("xfs"), root.resolve("beta"));
         mountedByHand("tmpfs", "tmpfs", root.resolve("scratch"));
         mountedByHand("ext4", own.toString(), root.resolve("own"));
         mountedByHand("tmpfs", "tmpfs", root.resolve("alpha/deeper"));
-        host.mount("alpha", "ext4", dir.resolve("elsewhere/alpha"));
+        host.mount("alpha", MountSpec.of("ext4"), dir.resolve("elsewhere/alpha"));
 
         assertEquals(List.of(root.resolve("alpha"), root.resolve("beta")), host.mountsUnder(root));
         assertEquals(List.of(root.resolve("alpha"), root.resolve("beta")), host.mountsUnder(root.resolve("x/..")));
@@ -611,7 +619,7 @@ class BlockDeviceHostTest {
 
     @Test
     void mountsUnderIsEmptyWhenNoVolumeIsAttached() throws IOException {
-        host = new BlockDeviceHost(dir.resolve("no-by-id"), Duration.ofSeconds(1), runner, mountInfo, List.of(),
+        host = new BlockDeviceHost(dir.resolve("no-by-id"), Duration.ofSeconds(1), runner, mountInfo,
                 Duration.ofMillis(20));
         mountedByHand("tmpfs", "tmpfs", root.resolve("scratch"));
 
@@ -623,7 +631,7 @@ class BlockDeviceHostTest {
         attach("pgdata");
         Path target = root.resolve("with space");
 
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
 
         assertTrue(Files.readString(mountInfo).contains("with\\040space"));
         assertTrue(host.isMounted(target));
@@ -656,7 +664,7 @@ class BlockDeviceHostTest {
                     .unmountUnderOnClose(dir);
             real = FakeCommandRunner.recording(new ProcessRunner());
             realHost = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), real, BlockDeviceHost.DEFAULT_MOUNT_TABLE,
-                    List.of(), Duration.ofMillis(20));
+                    Duration.ofMillis(20));
         }
 
         @AfterEach
@@ -692,10 +700,10 @@ class BlockDeviceHostTest {
             assertTrue(superblock(device).contains("needs_recovery"), "the set-up left a journal to recover");
             Path target = root.resolve("pgdata");
 
-            realHost.mount("pgdata", "ext4", target);
+            realHost.mount("pgdata", MountSpec.of("ext4"), target);
 
-            assertEquals(List.of("blkid", "e2fsck", "mount"), real.programs());
-            FakeCommandRunner.Call check = real.calls().get(1);
+            assertEquals(List.of("blkid", "dumpe2fs", "e2fsck", "mount"), real.programs());
+            FakeCommandRunner.Call check = real.calls().get(2);
             assertTrue(check.result().exitCode() <= 1, check.result().failure());
             assertTrue(check.result().output().contains("recovering journal"), check.result().output());
             assertEquals("written on the other droplet", Files.readString(target.resolve("hello.txt")));
@@ -728,12 +736,12 @@ class BlockDeviceHostTest {
             Path target = root.resolve("pgdata");
 
             FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
-                    () -> realHost.mount("pgdata", "ext4", target));
+                    () -> realHost.mount("pgdata", MountSpec.of("ext4"), target));
 
-            FakeCommandRunner.Call check = real.calls().get(1);
+            FakeCommandRunner.Call check = real.calls().get(2);
             assertEquals(List.of("e2fsck", "-p", device.toString()), check.command());
             assertEquals(4, check.result().exitCode(), check.result().failure());
-            assertEquals(List.of("blkid", "e2fsck"), real.programs(), "nothing mounted, nothing else run");
+            assertEquals(List.of("blkid", "dumpe2fs", "e2fsck"), real.programs(), "nothing mounted, nothing else run");
             assertFalse(realHost.isMounted(target));
             assertTrue(e.getMessage().startsWith("mounting volume pgdata (" + device + ") at " + target
                     + ": its ext4 filesystem has errors that e2fsck -p cannot fix safely"), e.getMessage());
@@ -789,7 +797,7 @@ class BlockDeviceHostTest {
     // --- the simulated node ---
 
     private BlockDeviceHost hostWaiting(Duration wait) {
-        return new BlockDeviceHost(deviceDir, wait, runner, mountInfo, List.of(), Duration.ofMillis(20));
+        return new BlockDeviceHost(deviceDir, wait, runner, mountInfo, Duration.ofMillis(20));
     }
 
     /** Makes a blank "device" for the volume and its link, as udev does on attach; returns the device's real path. */
@@ -817,10 +825,35 @@ class BlockDeviceHostTest {
         return new CommandResult(command, 0, "");
     }
 
+    private long filesystemSize(Path device) {
+        try {
+            return filesystemSizes.getOrDefault(device, Files.size(device));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The filesystem fills its device now. */
+    private CommandResult grown(List<String> command, Path device) {
+        filesystemSizes.remove(device);
+        return new CommandResult(command, 0, "");
+    }
+
+    private CommandResult xfsGrowfs(List<String> command) {
+        Path device = mountedFrom.get(Path.of(command.get(2)));
+        if (command.get(1).equals("-d")) {
+            return grown(command, device);
+        }
+        return new CommandResult(command, 0, "meta-data=" + device + "             isize=512    agcount=4, agsize=65536 blks\n"
+                + "data     =                       bsize=4096   blocks=" + filesystemSize(device) / 4096 + ", imaxpct=25\n"
+                + "naming   =version 2              bsize=4096   ascii-ci=0, ftype=1\n");
+    }
+
     private CommandResult mount(List<String> command) {
         List<String> args = new ArrayList<>(command.subList(1, command.size()));
         String type = args.get(args.indexOf("-t") + 1);
         String source = args.get(args.size() - 2);
+        mountedFrom.put(Path.of(args.get(args.size() - 1)), Path.of(source));
         addMount(type, source, Path.of(args.get(args.size() - 1)));
         return new CommandResult(command, 0, "");
     }

@@ -21,9 +21,9 @@ class FolderHostTest {
         FolderHost host = new FolderHost(root.resolve("devices"));
         Path target = root.resolve("pgdata");
 
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
         Files.writeString(target.resolve("PG_VERSION"), "16");
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
         assertTrue(host.isMounted(target));
         assertEquals(List.of(target), host.mountsUnder(root));
 
@@ -37,7 +37,7 @@ class FolderHostTest {
     @Test
     void aNewProcessSeesNothingMountedLikeAHostAfterReboot() {
         Path target = root.resolve("pgdata");
-        new FolderHost(root.resolve("devices")).mount("pgdata", "ext4", target);
+        new FolderHost(root.resolve("devices")).mount("pgdata", MountSpec.of("ext4"), target);
 
         assertFalse(new FolderHost(root.resolve("devices")).isMounted(target));
     }
