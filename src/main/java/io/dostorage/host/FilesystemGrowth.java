@@ -92,13 +92,11 @@ final class FilesystemGrowth {
      * @return false when resize2fs failed (logged at WARN)
      */
     boolean growExt4(String volume, Device device, Sizes before) {
-        List<String> command = List.of("resize2fs", device.path().toString());
-        long start = System.nanoTime();
-        Optional<CommandResult> result = grow(volume, device, "ext4", before, command);
-        if (result.isEmpty()) {
+        OptionalLong took = grow(volume, device, "ext4", before, List.of("resize2fs", device.path().toString()));
+        if (took.isEmpty()) {
             return false;
         }
-        logGrown(volume, "ext4", before, ext4Size(volume, device), start);
+        logGrown(volume, "ext4", before, ext4Size(volume, device), took.getAsLong());
         return true;
     }
 
@@ -113,32 +111,32 @@ final class FilesystemGrowth {
         if (!before.worthGrowing()) {
             return;
         }
-        long start = System.nanoTime();
-        if (grow(volume, device, "xfs", before, List.of("xfs_growfs", "-d", point.toString())).isPresent()) {
-            logGrown(volume, "xfs", before, xfsSize(volume, point), start);
+        OptionalLong took = grow(volume, device, "xfs", before, List.of("xfs_growfs", "-d", point.toString()));
+        if (took.isPresent()) {
+            logGrown(volume, "xfs", before, xfsSize(volume, point), took.getAsLong());
         }
     }
 
-    /** Runs the grow; empty when it failed, which is logged. */
-    private Optional<CommandResult> grow(String volume, Device device, String type, Sizes before, List<String> command) {
+    /** Runs the grow; how long it took, or empty when it failed, which is logged. */
+    private OptionalLong grow(String volume, Device device, String type, Sizes before, List<String> command) {
         String growing = "growing volume " + volume + "'s " + type + " filesystem (" + device + ") from "
                 + SizeText.of(before.filesystem()) + " to its device's " + SizeText.of(before.device());
         String kept = "; it is mounted at its old size, its data as it was, and the next mount tries again";
+        long start = System.nanoTime();
         try {
             CommandResult result = runner.run(command, GROW_TIMEOUT);
             if (result.succeeded()) {
-                return Optional.of(result);
+                return OptionalLong.of(Duration.ofNanos(System.nanoTime() - start).toMillis());
             }
             LOG.warnf("%s: %s exited %d: %s%s", growing, result.commandLine(), result.exitCode(),
                     Filesystems.shortened(result.output()).replace("\n", " | "), kept);
         } catch (HostException e) {
             LOG.warnf("%s: %s%s", growing, e.getMessage(), kept);
         }
-        return Optional.empty();
+        return OptionalLong.empty();
     }
 
-    private static void logGrown(String volume, String type, Sizes before, OptionalLong after, long start) {
-        long took = Duration.ofNanos(System.nanoTime() - start).toMillis();
+    private static void logGrown(String volume, String type, Sizes before, OptionalLong after, long took) {
         LOG.infof("grew volume %s's %s filesystem from %s to %s in %d ms", volume, type, SizeText.of(before.filesystem()),
                 SizeText.of(after.orElse(before.device())), took);
     }

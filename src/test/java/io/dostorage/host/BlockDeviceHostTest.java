@@ -132,6 +132,205 @@ class BlockDeviceHostTest {
                 runner.commands("mount").get(0));
     }
 
+    @Test
+    void aFormatIsLoggedOnceWithItsTime() throws IOException {
+        Path device = attach("pgdata");
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+            host.unmount(root.resolve("pgdata"));
+            host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+
+            assertEquals(1, log.text().split("formatted volume pgdata \\(" + device + "\\) as ext4 in \\d+ ms", -1).length - 1,
+                    log.text());
+        }
+    }
+
+    // --- a filesystem whose device grew (the volume was resized) ---
+
+    @Test
+    void anExt4WhoseDeviceGrewIsCheckedFullyThenGrownBeforeItIsMounted() throws IOException {
+        Path device = attachSized("pgdata", 64 * MIB);
+        signatures.put(device, filesystem("ext4"));
+        filesystemSizes.put(device, 32 * MIB);
+        Path target = root.resolve("pgdata");
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("pgdata", MountSpec.of("ext4"), target);
+
+            assertTrue(log.text().matches("(?s).*grew volume pgdata's ext4 filesystem from 32\\.0 MiB to 64\\.0 MiB in \\d+ ms.*"),
+                    log.text());
+        }
+        assertEquals(List.of(
+                List.of("blkid", "-p", "-o", "export", device.toString()),
+                List.of("dumpe2fs", "-h", device.toString()),
+                List.of("e2fsck", "-f", "-p", device.toString()),
+                List.of("resize2fs", device.toString()),
+                List.of("dumpe2fs", "-h", device.toString()),
+                List.of("mount", "-t", "ext4", device.toString(), target.toString())), runner.commands(),
+                "resize2fs refuses an unmounted filesystem not checked with -f since it was last mounted");
+        assertEquals(FilesystemGrowth.GROW_TIMEOUT, runner.calls().get(3).timeout());
+        assertTrue(host.isMounted(target));
+    }
+
+    @Test
+    void anXfsWhoseDeviceGrewIsGrownOnceMounted() throws IOException {
+        Path device = attachSized("logs", 640 * MIB);
+        signatures.put(device, filesystem("xfs"));
+        filesystemSizes.put(device, 320 * MIB);
+        Path target = root.resolve("logs");
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("logs", MountSpec.of("xfs"), target);
+
+            assertTrue(log.text().matches("(?s).*grew volume logs's xfs filesystem from 320\\.0 MiB to 640\\.0 MiB in \\d+ ms.*"),
+                    log.text());
+        }
+        assertEquals(List.of(
+                List.of("blkid", "-p", "-o", "export", device.toString()),
+                List.of("mount", "-t", "xfs", device.toString(), target.toString()),
+                List.of("xfs_growfs", "-n", target.toString()),
+                List.of("xfs_growfs", "-d", target.toString()),
+                List.of("xfs_growfs", "-n", target.toString())), runner.commands(), "xfs grows only mounted");
+    }
+
+    @Test
+    void aFilesystemWithinSixteenMiBOfItsDeviceIsNotGrown() throws IOException {
+        Path ext4 = attachSized("a", 64 * MIB);
+        signatures.put(ext4, filesystem("ext4"));
+        filesystemSizes.put(ext4, 64 * MIB - FilesystemGrowth.MIN_GROWTH + 4096);
+        Path xfs = attachSized("b", 640 * MIB);
+        signatures.put(xfs, filesystem("xfs"));
+        filesystemSizes.put(xfs, 640 * MIB - MIB);
+
+        host.mount("a", MountSpec.of("ext4"), root.resolve("a"));
+        host.mount("b", MountSpec.of("xfs"), root.resolve("b"));
+
+        assertEquals(List.of(List.of("e2fsck", "-p", ext4.toString())), runner.commands("e2fsck"));
+        assertEquals(0, runner.count("resize2fs"));
+        assertEquals(List.of(List.of("xfs_growfs", "-n", root.resolve("b").toString())), runner.commands("xfs_growfs"));
+    }
+
+    @Test
+    void aFailedExt4GrowIsLoggedWithWhatResize2fsSaidAndTheFilesystemIsCheckedAgainThenMounted() throws IOException {
+        Path device = attachSized("pgdata", 64 * MIB);
+        signatures.put(device, filesystem("ext4"));
+        filesystemSizes.put(device, 32 * MIB);
+        runner.answer("resize2fs", 1, "resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: No space left on device while trying to resize "
+                + device + "\n");
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+
+            assertTrue(log.text().contains("growing volume pgdata's ext4 filesystem (" + device + ") from 32.0 MiB to its "
+                    + "device's 64.0 MiB: resize2fs " + device + " exited 1: resize2fs 1.47.0 (5-Feb-2023) | resize2fs: No space "
+                    + "left on device"), log.text());
+            assertTrue(log.text().contains("it is mounted at its old size, its data as it was"), log.text());
+            assertFalse(log.text().contains("grew volume"), log.text());
+        }
+        assertEquals(List.of("blkid", "dumpe2fs", "e2fsck", "resize2fs", "e2fsck", "mount"), runner.programs(),
+                "checked again after the failed grow");
+        assertEquals(List.of("e2fsck", "-p", device.toString()), runner.commands("e2fsck").get(1));
+        assertTrue(host.isMounted(root.resolve("pgdata")));
+    }
+
+    @Test
+    void aFailedXfsGrowIsLoggedAndTheVolumeStaysMountedAndUsable() throws IOException {
+        Path device = attachSized("logs", 640 * MIB);
+        signatures.put(device, filesystem("xfs"));
+        filesystemSizes.put(device, 320 * MIB);
+        Path target = root.resolve("logs");
+        runner.answer("xfs_growfs", command -> command.get(1).equals("-d")
+                ? new CommandResult(command, 1, "xfs_growfs: XFS_IOC_FSGROWFSDATA xfsctl failed: Operation not permitted\n")
+                : xfsGrowfs(command));
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("logs", MountSpec.of("xfs"), target);
+
+            assertTrue(log.text().contains("growing volume logs's xfs filesystem (" + device + ") from 320.0 MiB to its "
+                    + "device's 640.0 MiB: xfs_growfs -d " + target + " exited 1: xfs_growfs: XFS_IOC_FSGROWFSDATA xfsctl "
+                    + "failed: Operation not permitted; it is mounted at its old size"), log.text());
+        }
+        assertTrue(host.isMounted(target));
+        assertEquals(List.of("blkid", "mount", "xfs_growfs", "xfs_growfs"), runner.programs());
+    }
+
+    @Test
+    void aFilesystemTheKernelHasMountedElsewhereIsNotGrown() throws IOException {
+        Path device = attachSized("pgdata", 64 * MIB);
+        signatures.put(device, filesystem("ext4"));
+        filesystemSizes.put(device, 32 * MIB);
+        mountedByHand("ext4", device.toString(), dir.resolve("elsewhere"));
+
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+
+        assertEquals(List.of("blkid", "mount"), runner.programs(), "in use: neither checked nor grown");
+    }
+
+    // --- owner and mode ---
+
+    @Test
+    void aNewFilesystemsRootGetsTheSpecsModeOnceMountedAndOneThatWasThereKeepsItsOwn() throws IOException {
+        Path made = root.resolve("made");
+        attach("made");
+        Path kept = Files.createDirectories(root.resolve("kept"));
+        Files.setAttribute(kept, "unix:mode", 0755);
+        signatures.put(attach("kept"), filesystem("ext4"));
+        // The simulated mount mounts nothing: the folder stands in for the new filesystem's root.
+        Ownership mine = new Ownership(ownUid(), ownGid(), 0750);
+
+        host.mount("made", new MountSpec("ext4", List.of(), mine), made);
+        host.mount("kept", new MountSpec("ext4", List.of(), mine), kept);
+
+        assertEquals(0750, mode(made));
+        assertEquals(0755, mode(kept), "a filesystem that was there is never changed");
+    }
+
+    @Test
+    void aSubFolderIsMadeWithTheOwnershipAndOneThatExistsIsLeftAlone() throws IOException {
+        Path target = Files.createDirectories(root.resolve("pgdata"));
+        Path existing = Files.createDirectories(target.resolve("pg"));
+        Files.setAttribute(existing, "unix:mode", 0755);
+
+        Path folder = host.folder("pgdata", target, "pg/data", new Ownership(ownUid(), ownGid(), 0700));
+
+        assertEquals(target.resolve("pg/data"), folder);
+        assertEquals(0700, mode(folder));
+        assertEquals(0755, mode(existing));
+        assertEquals(folder, host.folder("pgdata", target, "pg/data", new Ownership(null, null, 0777)));
+        assertEquals(0700, mode(folder), "made once; the second call finds it and changes nothing");
+    }
+
+    @Test
+    void aSubFolderThatIsASymbolicLinkIsRefusedAndNothingIsMadeThroughIt() throws IOException {
+        Path target = Files.createDirectories(root.resolve("pgdata"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.createSymbolicLink(target.resolve("pg"), outside);
+
+        HostException e = assertThrows(HostException.class,
+                () -> host.folder("pgdata", target, "pg/data", Ownership.NONE));
+
+        assertTrue(e.getMessage().startsWith("creating sub-folder pg/data on volume pgdata: " + target.resolve("pg")
+                + " is a symbolic link (to " + outside + ")"), e.getMessage());
+        assertFalse(Files.exists(outside.resolve("data")));
+    }
+
+    // --- space ---
+
+    @Test
+    void spaceIsStatvfsOfWhatIsMountedAndNothingWhereNothingIs() throws IOException {
+        Path target = root.resolve("pgdata");
+        attach("pgdata");
+        assertEquals(java.util.Optional.empty(), host.space(target));
+
+        host.mount("pgdata", MountSpec.of("ext4"), target);
+
+        FilesystemSpace space = host.space(target).orElseThrow();
+        assertEquals(Files.getFileStore(target).getTotalSpace(), space.sizeBytes());
+        assertTrue(space.freeBytes() <= space.sizeBytes());
+        assertTrue(space.sizeText().matches("\\d+\\.\\d (MiB|GiB|TiB)"), space.sizeText());
+    }
+
     // --- the check before a filesystem that was there is mounted ---
 
     @Test
@@ -757,6 +956,126 @@ class BlockDeviceHostTest {
                     + changed.size() + " bytes of its superblock");
         }
 
+        @Test
+        void anExt4WhoseDeviceGrewIsGrownOnTheNextMountAndKeepsItsData() throws IOException {
+            LoopDevices.requireTools("BlockDeviceHostTest.anExt4WhoseDeviceGrewIsGrownOnTheNextMountAndKeepsItsData",
+                    "mkfs.ext4", "e2fsck", "resize2fs", "dumpe2fs");
+            Path image = dir.resolve("pgdata.img");
+            Path device = blankVolume("pgdata", image, SIZE);
+            Path target = root.resolve("pgdata");
+            realHost.mount("pgdata", MountSpec.of("ext4"), target);
+            writeRows(target);
+            realHost.unmount(target);
+
+            growDevice(image, device, 2 * SIZE); // what the emulator's resize does to an attached volume's device
+            realHost.mount("pgdata", MountSpec.of("ext4"), target);
+
+            FakeCommandRunner.Call grow = real.calls().stream().filter(c -> c.program().equals("resize2fs")).findFirst()
+                    .orElseThrow(() -> new AssertionError("not grown: " + real.programs()));
+            assertEquals(List.of("resize2fs", device.toString()), grow.command());
+            assertTrue(grow.result().succeeded(), grow.result().failure());
+            assertTrue(real.commands("e2fsck").contains(List.of("e2fsck", "-f", "-p", device.toString())), real.commands().toString());
+            long size = Files.getFileStore(target).getTotalSpace();
+            assertTrue(size > SIZE + SIZE / 2, "statvfs says " + size + " bytes, device " + 2 * SIZE);
+            assertRows(target);
+            System.err.println("resize2fs grew the ext4 volume from 64 to 128 MiB in " + grow.took().toMillis() + " ms");
+            realHost.unmount(target);
+
+            real.forget();
+            realHost.mount("pgdata", MountSpec.of("ext4"), target);
+            assertEquals(List.of("blkid", "dumpe2fs", "e2fsck", "mount"), real.programs(), "grown once: not again");
+            realHost.unmount(target);
+        }
+
+        @Test
+        void anXfsWhoseDeviceGrewIsGrownOnTheNextMountAndKeepsItsData() throws IOException {
+            LoopDevices.requireTools("BlockDeviceHostTest.anXfsWhoseDeviceGrewIsGrownOnTheNextMountAndKeepsItsData",
+                    "mkfs.xfs", "xfs_growfs");
+            long xfsSize = 320L * 1024 * 1024; // mkfs.xfs 6.x makes nothing under 300 MB
+            Path image = dir.resolve("logs.img");
+            Path device = blankVolume("logs", image, xfsSize);
+            Path target = root.resolve("logs");
+            realHost.mount("logs", MountSpec.of("xfs"), target);
+            writeRows(target);
+            realHost.unmount(target);
+
+            growDevice(image, device, 2 * xfsSize);
+            realHost.mount("logs", MountSpec.of("xfs"), target);
+
+            FakeCommandRunner.Call grow = real.calls().stream().filter(c -> c.command().equals(
+                    List.of("xfs_growfs", "-d", target.toString()))).findFirst()
+                    .orElseThrow(() -> new AssertionError("not grown: " + real.commands()));
+            assertTrue(grow.result().succeeded(), grow.result().failure());
+            long size = Files.getFileStore(target).getTotalSpace();
+            assertTrue(size > xfsSize + xfsSize / 2, "statvfs says " + size + " bytes, device " + 2 * xfsSize);
+            assertRows(target);
+            System.err.println("xfs_growfs grew the xfs volume from 320 to 640 MiB in " + grow.took().toMillis() + " ms");
+            realHost.unmount(target);
+
+            real.forget();
+            realHost.mount("logs", MountSpec.of("xfs"), target);
+            assertEquals(List.of(List.of("xfs_growfs", "-n", target.toString())), real.commands("xfs_growfs"),
+                    "grown once: only measured again");
+            realHost.unmount(target);
+        }
+
+        @Test
+        void aNewFilesystemsRootAndNewSubFoldersGetTheOwnerGroupAndModeAndWhatExistedIsNeverChanged() throws IOException {
+            Path device = blankVolume("pgdata", dir.resolve("pgdata.img"), SIZE);
+            Path target = root.resolve("pgdata");
+
+            realHost.mount("pgdata", new MountSpec("ext4", List.of(), new Ownership(1234, 5678, 0750)), target);
+
+            assertEquals(List.of(1234, 5678, 0750), owner(target));
+            assertEquals(List.of(0, 0, 0700), owner(target.resolve("lost+found")), "mke2fs's lost+found is left as made");
+            Path mine = Files.createDirectories(target.resolve("mine"));
+            Path data = realHost.folder("pgdata", target, "mine/data", new Ownership(999, 998, 0700));
+            assertEquals(List.of(999, 998, 0700), owner(data));
+            assertEquals(List.of(0, 0, 0755), owner(mine), "the folder that existed keeps its owner and mode");
+            realHost.unmount(target);
+
+            realHost.mount("pgdata", new MountSpec("ext4", List.of(), new Ownership(42, 43, 0777)), target);
+            assertEquals(List.of(1234, 5678, 0750), owner(target), "a filesystem that was there is never changed");
+            realHost.folder("pgdata", target, "mine/data", new Ownership(42, 43, 0777));
+            assertEquals(List.of(999, 998, 0700), owner(data), "nor a sub-folder that was there");
+            assertEquals(1, real.count("mkfs.ext4"));
+            System.err.println("device " + device + " formatted once, owners applied once");
+            realHost.unmount(target);
+        }
+
+        /** A blank loop device over {@code image} behind the volume's link. */
+        private Path blankVolume(String volume, Path image, long bytes) throws IOException {
+            Path device = loops.blank(dir, image.getFileName().toString(), bytes);
+            Files.createSymbolicLink(deviceDir.resolve("scsi-0DO_Volume_" + volume), device);
+            return device;
+        }
+
+        /** Grows the loop device's backing file and tells the loop driver ({@code losetup -c}, losetup(8)). */
+        private void growDevice(Path image, Path device, long bytes) throws IOException {
+            try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+                file.setLength(bytes);
+            }
+            loops.run("losetup", "-c", device.toString());
+        }
+
+        private void writeRows(Path folder) throws IOException {
+            Path rows = Files.createDirectories(folder.resolve("rows"));
+            for (int i = 0; i < 100; i++) {
+                Files.writeString(rows.resolve("row-" + i), "row " + i);
+            }
+        }
+
+        private void assertRows(Path folder) throws IOException {
+            for (int i = 0; i < 100; i++) {
+                assertEquals("row " + i, Files.readString(folder.resolve("rows/row-" + i)));
+            }
+        }
+
+        private List<Integer> owner(Path folder) throws IOException {
+            return List.of((Integer) Files.getAttribute(folder, "unix:uid"), (Integer) Files.getAttribute(folder, "unix:gid"),
+                    (Integer) Files.getAttribute(folder, "unix:mode") & 07777);
+        }
+
         /** A blank loop device behind the volume's link, formatted as mkfs.ext4 does for the plugin. */
         private Path ext4Volume(String volume) throws IOException {
             Path device = loops.blank(dir, volume + ".img", SIZE);
@@ -798,6 +1117,29 @@ class BlockDeviceHostTest {
 
     private BlockDeviceHost hostWaiting(Duration wait) {
         return new BlockDeviceHost(deviceDir, wait, runner, mountInfo, Duration.ofMillis(20));
+    }
+
+    private static final long MIB = 1024 * 1024;
+
+    /** A blank "device" of {@code bytes} (a sparse file) for the volume and its link; returns the device's real path. */
+    private Path attachSized(String volume, long bytes) throws IOException {
+        Path device = attach(volume);
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(device.toFile(), "rw")) {
+            file.setLength(bytes);
+        }
+        return device;
+    }
+
+    private static int mode(Path folder) throws IOException {
+        return (Integer) Files.getAttribute(folder, "unix:mode") & 07777;
+    }
+
+    private int ownUid() throws IOException {
+        return (Integer) Files.getAttribute(dir, "unix:uid");
+    }
+
+    private int ownGid() throws IOException {
+        return (Integer) Files.getAttribute(dir, "unix:gid");
     }
 
     /** Makes a blank "device" for the volume and its link, as udev does on attach; returns the device's real path. */
