@@ -26,8 +26,10 @@ import java.util.regex.Pattern;
  *
  * <p>ext4 is grown unmounted ({@code resize2fs <device>}, after {@code e2fsck -f -p}), not online: an
  * online resize needs CAP_SYS_RESOURCE (the kernel's ext4_resize_begin refuses without it; resize2fs then
- * says "Permission denied to resize filesystem"), which the managed plugin does not have (config.json
- * grants CAP_SYS_ADMIN only). xfs grows only mounted (xfs_growfs(8): "The filesystem must be mounted to be
+ * says "Permission denied to resize filesystem", as measured here), which the managed plugin does not have:
+ * dockerd gives a plugin Docker's default container capabilities plus config.json's (moby
+ * plugin/v2/plugin_linux.go, InitSpec), here CAP_SYS_ADMIN, and the defaults lack CAP_SYS_RESOURCE. xfs
+ * grows only mounted (xfs_growfs(8): "The filesystem must be mounted to be
  * grown"), with CAP_SYS_ADMIN: {@code xfs_growfs -d <mount point>}.
  *
  * <p>A grow that fails leaves the volume usable at its old size: the failure is logged at WARN with what

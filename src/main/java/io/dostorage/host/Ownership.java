@@ -42,7 +42,8 @@ public record Ownership(Integer uid, Integer gid, Integer mode) {
      *
      * @param chown whether the owner and group may be changed; only root may give a file away
      *              (chown(2): "Only a privileged process (Linux: one with the CAP_CHOWN capability) may
-     *              change the owner of a file"), so a host that runs without root gives the mode only
+     *              change the owner of a file"; the managed plugin has it among Docker's default container
+     *              capabilities), so a host that runs without root gives the mode only
      */
     void applyTo(Path folder, boolean chown) throws IOException {
         if (chown && uid != null) {
