@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -123,7 +124,10 @@ final class FilesystemGrowth {
     private OptionalLong grow(String volume, Device device, String type, Sizes before, List<String> command) {
         String growing = "growing volume " + volume + "'s " + type + " filesystem (" + device + ") from "
                 + SizeText.of(before.filesystem()) + " to its device's " + SizeText.of(before.device());
-        String kept = "; it is mounted at its old size, its data as it was, and the next mount tries again";
+        String kept = type.equals("ext4")
+                ? "; it is checked again (e2fsck -p) and mounted at its old size, its data as resize2fs left it; the next "
+                  + "mount tries again"
+                : "; it stays mounted at its old size, its data as it was; the next mount tries again";
         long start = System.nanoTime();
         try {
             CommandResult result = runner.run(command, GROW_TIMEOUT);
@@ -176,7 +180,7 @@ final class FilesystemGrowth {
     }
 
     private OptionalLong measured(String volume, String type, List<String> command,
-                                  java.util.function.Function<String, OptionalLong> parse) {
+                                  Function<String, OptionalLong> parse) {
         String doing = "volume " + volume + ": cannot tell the size of its " + type + " filesystem, so it is not grown";
         try {
             CommandResult result = runner.run(command, SIZE_TIMEOUT);
