@@ -4,6 +4,7 @@ import io.dostorage.deadline.Deadline;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * This node's side of a volume: makes a volume's filesystem available at a folder, and takes it
@@ -16,21 +17,31 @@ public interface VolumeHost {
 
     /**
      * Makes volume {@code name}'s filesystem available at {@code target}, creating a filesystem of
-     * type {@code fsType} only when the volume holds none. Waits (for the device) end as soon as
-     * {@code deadline} is over; a format that has started is not cut short (a half-made filesystem
-     * is worse than a late answer), the next step is.
+     * {@code spec}'s type only when the volume holds none, and mounting it with {@code spec}'s options.
+     * Waits (for the device) end as soon as {@code deadline} is over; a format or a grow that has
+     * started is not cut short (a half-made filesystem is worse than a late answer), the next step is.
      */
-    void mount(String name, String fsType, Path target, Deadline deadline);
+    void mount(String name, MountSpec spec, Path target, Deadline deadline);
 
-    /** {@link #mount(String, String, Path, Deadline)} for work no caller waits on. */
-    default void mount(String name, String fsType, Path target) {
-        mount(name, fsType, target, Deadline.none());
+    /** {@link #mount(String, MountSpec, Path, Deadline)} for work no caller waits on. */
+    default void mount(String name, MountSpec spec, Path target) {
+        mount(name, spec, target, Deadline.none());
     }
+
+    /**
+     * The folder {@code subpath} (relative, checked by the rules) of volume {@code name}, mounted at
+     * {@code target}: the folders of it that are missing are made, each getting {@code owner}; those
+     * that exist are left as they are, as they hold a user's data.
+     */
+    Path folder(String name, Path target, String subpath, Ownership owner);
 
     /** Makes {@code target} a plain folder again; the volume's data stays on the volume. */
     void unmount(Path target);
 
     boolean isMounted(Path target);
+
+    /** The size and free space of the filesystem mounted at {@code target}; empty when nothing is mounted there. */
+    Optional<FilesystemSpace> space(Path target);
 
     /** The mount points directly below {@code root}, as this host sees them now. */
     List<Path> mountsUnder(Path root);

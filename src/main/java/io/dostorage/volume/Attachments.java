@@ -1,14 +1,11 @@
 package io.dostorage.volume;
 
 import io.dostorage.deadline.Deadline;
-import io.dostorage.host.HostException;
 import io.dostorage.host.VolumeHost;
 import io.dostorage.state.StoredVolume;
 import io.dostorage.state.VolumeStore;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -69,20 +66,14 @@ final class Attachments {
             attachHere(volume, options, deadline);
             deadline.check("mounting volume " + volume.name());
             long started = OperatorLog.start();
-            host.mount(volume.name(), options.fsType(), root, deadline);
+            host.mount(volume.name(), options.mountSpec(), root, deadline);
             steps.reached(volume.name(), "mount-mounted");
             OperatorLog.mounted(volume.name(), cloud.dropletId(), root, started);
         }
         if (options.subpath() == null) {
             return root;
         }
-        Path folder = root.resolve(options.subpath()).normalize();
-        try {
-            Files.createDirectories(folder);
-        } catch (IOException e) {
-            throw new HostException("creating sub-folder " + options.subpath() + " on volume " + volume.name() + ": " + e, e);
-        }
-        return folder;
+        return host.folder(volume.name(), root, options.subpath(), options.ownership());
     }
 
     private void attachHere(StoredVolume volume, VolumeOptions options, Deadline deadline) {
@@ -102,7 +93,12 @@ final class Attachments {
         // reconciliation still knows to detach it.
         store.setAttached(volume.name(), me);
         long started = OperatorLog.start();
-        actions.attachHere(current, deadline);
+        try {
+            actions.attachHere(current, deadline);
+        } catch (VolumeLimitException e) {
+            store.setAttached(volume.name(), null); // refused: nothing was attached, so there is nothing to release
+            throw DropletFullException.explained(cloud, volume.name(), me, current.region(), e);
+        }
         steps.reached(volume.name(), "mount-attached");
         OperatorLog.attached(volume.name(), me, started);
     }

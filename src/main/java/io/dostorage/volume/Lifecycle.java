@@ -226,6 +226,11 @@ final class Lifecycle {
         if (volume.referenced()) {
             // Per caller ID (dockerd's mount ID of a container): how many Mounts it holds without their Unmount.
             status.put("references_by_id", volume.references());
+            // Its filesystem as statvfs(3) tells it here now, with no DigitalOcean call; only while mounted here.
+            host.space(root).ifPresent(space -> {
+                status.put("fs_size", space.sizeText());
+                status.put("fs_free", space.freeText());
+            });
         }
         return new Volume(volume.name(), mountpoint, volume.createdAt(), status);
     }

@@ -16,9 +16,13 @@ import java.util.TreeMap;
 final class OptionTags {
 
     static final String PREFIX = "dostorage-opt:";
-    /** The options that shape how a volume is used on every node; size and description live in DO's own fields. */
+    /**
+     * The options that shape how a volume is used on every node; size and description live in DO's own
+     * fields. The owner options travel too: the droplet that formats a volume may not be the one it was
+     * created on.
+     */
     static final List<String> CARRIED = List.of(VolumeOptions.FSTYPE, VolumeOptions.SUBPATH, VolumeOptions.TAKEOVER,
-            VolumeOptions.REMOVE);
+            VolumeOptions.REMOVE, VolumeOptions.MOUNTOPTS, VolumeOptions.UID, VolumeOptions.GID, VolumeOptions.MODE);
     /** DigitalOcean's limit on a tag's length. */
     static final int MAX_TAG_LENGTH = 255;
 

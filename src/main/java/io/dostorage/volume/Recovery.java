@@ -164,7 +164,7 @@ final class Recovery {
     /** Mounts a referenced volume again after a restart: the references here expect it mounted. */
     private void mountAgain(StoredVolume volume, Path root, long me) {
         long started = OperatorLog.start();
-        host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).fsType(), root, Deadline.none());
+        host.mount(volume.name(), VolumeOptions.fromMap(volume.options()).mountSpec(), root, Deadline.none());
         OperatorLog.mounted(volume.name(), me, root, started);
     }
 

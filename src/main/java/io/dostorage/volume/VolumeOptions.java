@@ -1,5 +1,8 @@
 package io.dostorage.volume;
 
+import io.dostorage.host.MountSpec;
+import io.dostorage.host.Ownership;
+
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,9 +23,14 @@ import java.util.regex.Pattern;
  * @param subpath     folder inside the volume handed to containers instead of its root, or null
  * @param takeover    takeover policy of this volume (wait, force, never), or null for the setting
  * @param remove      remove policy of this volume (keep, delete, delete-created), or null for the setting
+ * @param mountopts   mount options given, in canonical form ({@link MountOptions#canonical}), or null for the defaults
+ * @param uid         owner given to a folder the plugin makes for the volume (a new filesystem's root, a new
+ *                    sub-folder), or null to leave it root's
+ * @param gid         group given to such a folder, or null
+ * @param mode        permission bits given to such a folder (at most 07777), or null
  */
 record VolumeOptions(int sizeGib, String fsType, String snapshot, String description, List<String> tags, String subpath,
-                     String takeover, String remove) {
+                     String takeover, String remove, String mountopts, Integer uid, Integer gid, Integer mode) {
 
     /** DigitalOcean volumes are 1 GiB to 16 TiB (DigitalOcean Volumes limits). */
     static final int MAX_SIZE_GIB = 16_384;
@@ -36,25 +44,35 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
     static final String SUBPATH = "subpath";
     static final String TAKEOVER = "takeover";
     static final String REMOVE = "remove";
+    static final String MOUNTOPTS = "mountopts";
+    static final String UID = "uid";
+    static final String GID = "gid";
+    static final String MODE = "mode";
     static final List<String> TAKEOVER_POLICIES = TakeoverPolicy.words();
     static final List<String> REMOVE_POLICIES = RemovePolicy.words();
 
     /** Each known key and what it allows, as said in an error. */
-    private static final SortedMap<String, String> ALLOWED = new TreeMap<>(Map.of(
-            TAKEOVER, "one of " + String.join(", ", TAKEOVER_POLICIES),
-            REMOVE, "one of " + String.join(", ", REMOVE_POLICIES),
-            SIZE, "a whole number of GiB from 1 to " + MAX_SIZE_GIB,
-            FSTYPE, "one of " + String.join(", ", FS_TYPES),
-            SNAPSHOT, "a DigitalOcean snapshot id (letters, digits and '-', at most 64 characters)",
-            DESCRIPTION, "free text of at most 1024 characters, without control characters",
-            TAGS, "a comma-separated list of DigitalOcean tags, each of letters, digits, '_', '-' and ':', "
-                    + "at most 255 characters",
-            SUBPATH, "a relative folder inside the volume such as data or pg/data, at most 64 characters of letters, "
-                    + "digits, '.', '_' and '-'; '.', '..', empty parts and a leading '/' are not allowed"));
+    private static final SortedMap<String, String> ALLOWED = new TreeMap<>(Map.ofEntries(
+            Map.entry(TAKEOVER, "one of " + String.join(", ", TAKEOVER_POLICIES)),
+            Map.entry(REMOVE, "one of " + String.join(", ", REMOVE_POLICIES)),
+            Map.entry(SIZE, "a whole number of GiB from 1 to " + MAX_SIZE_GIB),
+            Map.entry(FSTYPE, "one of " + String.join(", ", FS_TYPES)),
+            Map.entry(SNAPSHOT, "a DigitalOcean snapshot id (letters, digits and '-', at most 64 characters)"),
+            Map.entry(DESCRIPTION, "free text of at most 1024 characters, without control characters"),
+            Map.entry(TAGS, "a comma-separated list of DigitalOcean tags, each of letters, digits, '_', '-' and ':', "
+                    + "at most 255 characters"),
+            Map.entry(SUBPATH, "a relative folder inside the volume such as data or pg/data, at most 64 characters of "
+                    + "letters, digits, '.', '_' and '-'; '.', '..', empty parts and a leading '/' are not allowed"),
+            Map.entry(MOUNTOPTS, MountOptions.ALLOWED_TEXT),
+            Map.entry(UID, "a whole number from 0 to " + Integer.MAX_VALUE),
+            Map.entry(GID, "a whole number from 0 to " + Integer.MAX_VALUE),
+            Map.entry(MODE, "an octal mode of 3 or 4 digits from 000 to 7777, such as 0750 or 750")));
 
     private static final Pattern SNAPSHOT_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_:-]{1,255}");
     private static final Pattern PATH_PART = Pattern.compile("[A-Za-z0-9._-]{1,255}");
+    private static final Pattern ID = Pattern.compile("[0-9]{1,10}");
+    private static final Pattern OCTAL_MODE = Pattern.compile("[0-7]{3,4}");
 
     VolumeOptions {
         tags = List.copyOf(tags);
@@ -98,7 +116,21 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
         String tags = canonical.get(TAGS);
         return new VolumeOptions(Integer.parseInt(canonical.get(SIZE)), canonical.get(FSTYPE), canonical.get(SNAPSHOT),
                 canonical.get(DESCRIPTION), tags == null ? List.of() : Arrays.asList(tags.split(",")),
-                canonical.get(SUBPATH), canonical.get(TAKEOVER), canonical.get(REMOVE));
+                canonical.get(SUBPATH), canonical.get(TAKEOVER), canonical.get(REMOVE), canonical.get(MOUNTOPTS),
+                number(canonical.get(UID), 10), number(canonical.get(GID), 10), number(canonical.get(MODE), 8));
+    }
+
+    /**
+     * How the host makes and mounts this volume's filesystem: its type, the mount options (the defaults,
+     * each replaced by a given one of its kind), and what a folder the plugin makes for it gets.
+     */
+    MountSpec mountSpec() {
+        return new MountSpec(fsType, MountOptions.effective(mountopts), ownership());
+    }
+
+    /** The owner, group and mode given to a folder the plugin makes for this volume. */
+    Ownership ownership() {
+        return new Ownership(uid, gid, mode);
     }
 
     /** The canonical map of every option that has a value. */
@@ -124,6 +156,18 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
         if (remove != null) {
             map.put(REMOVE, remove);
         }
+        if (mountopts != null) {
+            map.put(MOUNTOPTS, mountopts);
+        }
+        if (uid != null) {
+            map.put(UID, Integer.toString(uid));
+        }
+        if (gid != null) {
+            map.put(GID, Integer.toString(gid));
+        }
+        if (mode != null) {
+            map.put(MODE, String.format("%04o", mode));
+        }
         return map;
     }
 
@@ -141,6 +185,16 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
             case SUBPATH -> require(key, value, isRelativeFolder(value));
             case TAKEOVER -> require(key, value, TAKEOVER_POLICIES.contains(value));
             case REMOVE -> require(key, value, REMOVE_POLICIES.contains(value));
+            case MOUNTOPTS -> {
+                try {
+                    yield MountOptions.canonical(value);
+                } catch (IllegalArgumentException e) {
+                    throw invalid(key, value, e.getMessage());
+                }
+            }
+            case UID, GID -> Long.toString(Long.parseLong(require(key, value, ID.matcher(value).matches()
+                    && Long.parseLong(value) <= Integer.MAX_VALUE)));
+            case MODE -> String.format("%04o", Integer.parseInt(require(key, value, OCTAL_MODE.matcher(value).matches()), 8));
             default -> throw new IllegalStateException("no rule for option " + key);
         };
     }
@@ -172,8 +226,17 @@ record VolumeOptions(int sizeGib, String fsType, String snapshot, String descrip
         return value;
     }
 
+    private static Integer number(String canonical, int radix) {
+        return canonical == null ? null : Integer.valueOf(canonical, radix);
+    }
+
     private static InvalidRequestException invalid(String key, String value) {
+        return invalid(key, value, "");
+    }
+
+    /** {@code why}: what is wrong with the value, when the allowed values do not say it by themselves; or empty. */
+    private static InvalidRequestException invalid(String key, String value, String why) {
         return new InvalidRequestException("invalid option " + key + "=" + (value == null ? "(no value)" : Text.quote(value))
-                + ": " + key + " must be " + ALLOWED.get(key));
+                + ": " + key + " must be " + ALLOWED.get(key) + (why.isEmpty() ? "" : "; " + why));
     }
 }

@@ -1,5 +1,6 @@
 package io.dostorage.emulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -107,6 +108,38 @@ class LoopDevicesTest extends EmulatorTestBase {
             raf.readFully(read);
         }
         assertArrayEquals(data, read, "what was written to the device is in the backing file");
+    }
+
+    /**
+     * On DigitalOcean a resize grows the disk of an attached volume under its droplet (the filesystem is
+     * the user's to grow): the emulator grows the backing file and refreshes the loop device, and with
+     * device-mapper the device over it, when the action completes.
+     */
+    @Test
+    void aResizeOfAnAttachedVolumeGrowsItsDeviceOnTheDropletWhenItCompletes() throws Exception {
+        boolean mapper = DeviceMapper.unavailable().isEmpty();
+        DoEmulator emulator = start(settings().withLoopDevices(true).withDeviceMapper(mapper));
+        emulator.addDroplet(1001, "nyc1", tmp.resolve("dev"));
+        DoHttp http = http(emulator);
+        String id = createVolume(http, "grows", "nyc1", 1).get("id").asText();
+        attachAndWait(http, id, 1001, "nyc1");
+        Path device = tmp.resolve("dev").resolve("scsi-0DO_Volume_grows").toRealPath();
+        assertEquals(1L << 30, deviceBytes(device));
+
+        JsonNode resize = started(http.post("/v2/volumes/" + id + "/actions",
+                "{\"type\":\"resize\",\"size_gigabytes\":3,\"region\":\"nyc1\"}"));
+        assertEquals("completed", awaitAction(http, resize).get("status").asText());
+
+        assertEquals(3L << 30, deviceBytes(device), emulator.deviceMode().mode() + " device " + device);
+        assertEquals(3L << 30, Files.size(tmp.resolve("backing").resolve(id + ".img")));
+        assertEquals(device, tmp.resolve("dev").resolve("scsi-0DO_Volume_grows").toRealPath(), "the same device, grown");
+        detachAndWait(http, id, 1001, "nyc1");
+    }
+
+    /** A block device's size: sysfs gives it in 512-byte sectors (Documentation/ABI/stable/sysfs-block). */
+    private static long deviceBytes(Path device) throws IOException {
+        String name = device.getFileName().toString();
+        return Long.parseLong(Files.readString(Path.of("/sys/class/block", name, "size")).strip()) * 512;
     }
 
     @Test

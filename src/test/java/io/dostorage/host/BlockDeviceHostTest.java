@@ -54,6 +54,10 @@ class BlockDeviceHostTest {
 
     /** What blkid finds on each device: its export output; absent means blank. */
     final Map<Path, String> signatures = new HashMap<>();
+    /** The size of the filesystem on each device, as dumpe2fs -h and xfs_growfs -n tell it; absent: its device's size. */
+    final Map<Path, Long> filesystemSizes = new HashMap<>();
+    /** The device mounted at each mount point, for xfs_growfs, which is given the mount point. */
+    final Map<Path, Path> mountedFrom = new HashMap<>();
     /** Mount points whose umount says "target is busy". */
     final Set<Path> busy = new HashSet<>();
     final AtomicInteger nextMountId = new AtomicInteger(100);
@@ -69,6 +73,11 @@ class BlockDeviceHostTest {
                 .answer("mkfs.ext4", command -> mkfs(command, "ext4"))
                 .answer("mkfs.xfs", command -> mkfs(command, "xfs"))
                 .answer("e2fsck", command -> new CommandResult(command, 0, command.get(2) + ": clean, 11/65536 files, 12955/262144 blocks\n"))
+                .answer("dumpe2fs", command -> new CommandResult(command, 0, "dumpe2fs 1.47.0 (5-Feb-2023)\n"
+                        + "Block count:              " + filesystemSize(Path.of(command.get(2))) / 4096 + "\n"
+                        + "Block size:               4096\n"))
+                .answer("resize2fs", command -> grown(command, Path.of(command.get(1))))
+                .answer("xfs_growfs", this::xfsGrowfs)
                 .answer("mount", this::mount)
                 .answer("umount", this::umount);
         host = hostWaiting(Duration.ofSeconds(2));
@@ -79,7 +88,7 @@ class BlockDeviceHostTest {
         Path device = attach("pgdata");
         Path target = root.resolve("pgdata");
 
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
 
         assertEquals(List.of(
                 List.of("blkid", "-p", "-o", "export", device.toString()),
@@ -94,7 +103,7 @@ class BlockDeviceHostTest {
     void xfsIsMadeWithMkfsXfs() throws IOException {
         Path device = attach("logs");
 
-        host.mount("logs", "xfs", root.resolve("logs"));
+        host.mount("logs", MountSpec.of("xfs"), root.resolve("logs"));
 
         assertEquals(List.of(List.of("mkfs.xfs", "-K", device.toString())), runner.commands("mkfs.xfs"));
         assertEquals(0, runner.count("mkfs.ext4"));
@@ -104,10 +113,8 @@ class BlockDeviceHostTest {
     @Test
     void mountOptionsArePassedJoined() throws IOException {
         Path device = attach("pgdata");
-        host = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), runner, mountInfo, List.of("noatime", "discard"),
-                Duration.ofMillis(20));
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", new MountSpec("ext4", List.of("noatime", "discard"), Ownership.NONE), root.resolve("pgdata"));
 
         assertEquals(List.of("mount", "-t", "ext4", "-o", "noatime,discard", device.toString(),
                 root.resolve("pgdata").toString()), runner.commands("mount").get(0));
@@ -118,11 +125,210 @@ class BlockDeviceHostTest {
         Path device = attach("pgdata");
         signatures.put(device, filesystem("xfs"));
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
-        assertEquals(List.of("blkid", "mount"), runner.programs());
+        assertEquals(List.of("blkid", "mount", "xfs_growfs"), runner.programs());
         assertEquals(List.of("mount", "-t", "xfs", device.toString(), root.resolve("pgdata").toString()),
                 runner.commands("mount").get(0));
+    }
+
+    @Test
+    void aFormatIsLoggedOnceWithItsTime() throws IOException {
+        Path device = attach("pgdata");
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+            host.unmount(root.resolve("pgdata"));
+            host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+
+            assertEquals(1, log.text().split("formatted volume pgdata \\(" + device + "\\) as ext4 in \\d+ ms", -1).length - 1,
+                    log.text());
+        }
+    }
+
+    // --- a filesystem whose device grew (the volume was resized) ---
+
+    @Test
+    void anExt4WhoseDeviceGrewIsCheckedFullyThenGrownBeforeItIsMounted() throws IOException {
+        Path device = attachSized("pgdata", 64 * MIB);
+        signatures.put(device, filesystem("ext4"));
+        filesystemSizes.put(device, 32 * MIB);
+        Path target = root.resolve("pgdata");
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("pgdata", MountSpec.of("ext4"), target);
+
+            assertTrue(log.text().matches("(?s).*grew volume pgdata's ext4 filesystem from 32\\.0 MiB to 64\\.0 MiB in \\d+ ms.*"),
+                    log.text());
+        }
+        assertEquals(List.of(
+                List.of("blkid", "-p", "-o", "export", device.toString()),
+                List.of("dumpe2fs", "-h", device.toString()),
+                List.of("e2fsck", "-f", "-p", device.toString()),
+                List.of("resize2fs", device.toString()),
+                List.of("dumpe2fs", "-h", device.toString()),
+                List.of("mount", "-t", "ext4", device.toString(), target.toString())), runner.commands(),
+                "resize2fs refuses an unmounted filesystem not checked with -f since it was last mounted");
+        assertEquals(FilesystemGrowth.GROW_TIMEOUT, runner.calls().get(3).timeout());
+        assertTrue(host.isMounted(target));
+    }
+
+    @Test
+    void anXfsWhoseDeviceGrewIsGrownOnceMounted() throws IOException {
+        Path device = attachSized("logs", 640 * MIB);
+        signatures.put(device, filesystem("xfs"));
+        filesystemSizes.put(device, 320 * MIB);
+        Path target = root.resolve("logs");
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("logs", MountSpec.of("xfs"), target);
+
+            assertTrue(log.text().matches("(?s).*grew volume logs's xfs filesystem from 320\\.0 MiB to 640\\.0 MiB in \\d+ ms.*"),
+                    log.text());
+        }
+        assertEquals(List.of(
+                List.of("blkid", "-p", "-o", "export", device.toString()),
+                List.of("mount", "-t", "xfs", device.toString(), target.toString()),
+                List.of("xfs_growfs", "-n", target.toString()),
+                List.of("xfs_growfs", "-d", target.toString()),
+                List.of("xfs_growfs", "-n", target.toString())), runner.commands(), "xfs grows only mounted");
+    }
+
+    @Test
+    void aFilesystemWithinSixteenMiBOfItsDeviceIsNotGrown() throws IOException {
+        Path ext4 = attachSized("a", 64 * MIB);
+        signatures.put(ext4, filesystem("ext4"));
+        filesystemSizes.put(ext4, 64 * MIB - FilesystemGrowth.MIN_GROWTH + 4096);
+        Path xfs = attachSized("b", 640 * MIB);
+        signatures.put(xfs, filesystem("xfs"));
+        filesystemSizes.put(xfs, 640 * MIB - MIB);
+
+        host.mount("a", MountSpec.of("ext4"), root.resolve("a"));
+        host.mount("b", MountSpec.of("xfs"), root.resolve("b"));
+
+        assertEquals(List.of(List.of("e2fsck", "-p", ext4.toString())), runner.commands("e2fsck"));
+        assertEquals(0, runner.count("resize2fs"));
+        assertEquals(List.of(List.of("xfs_growfs", "-n", root.resolve("b").toString())), runner.commands("xfs_growfs"));
+    }
+
+    @Test
+    void aFailedExt4GrowIsLoggedWithWhatResize2fsSaidAndTheFilesystemIsCheckedAgainThenMounted() throws IOException {
+        Path device = attachSized("pgdata", 64 * MIB);
+        signatures.put(device, filesystem("ext4"));
+        filesystemSizes.put(device, 32 * MIB);
+        runner.answer("resize2fs", 1, "resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: No space left on device while trying to resize "
+                + device + "\n");
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+
+            assertTrue(log.text().contains("growing volume pgdata's ext4 filesystem (" + device + ") from 32.0 MiB to its "
+                    + "device's 64.0 MiB: resize2fs " + device + " exited 1: resize2fs 1.47.0 (5-Feb-2023) | resize2fs: No space "
+                    + "left on device"), log.text());
+            assertTrue(log.text().contains("it is checked again (e2fsck -p) and mounted at its old size"), log.text());
+            assertFalse(log.text().contains("grew volume"), log.text());
+        }
+        assertEquals(List.of("blkid", "dumpe2fs", "e2fsck", "resize2fs", "e2fsck", "mount"), runner.programs(),
+                "checked again after the failed grow");
+        assertEquals(List.of("e2fsck", "-p", device.toString()), runner.commands("e2fsck").get(1));
+        assertTrue(host.isMounted(root.resolve("pgdata")));
+    }
+
+    @Test
+    void aFailedXfsGrowIsLoggedAndTheVolumeStaysMountedAndUsable() throws IOException {
+        Path device = attachSized("logs", 640 * MIB);
+        signatures.put(device, filesystem("xfs"));
+        filesystemSizes.put(device, 320 * MIB);
+        Path target = root.resolve("logs");
+        runner.answer("xfs_growfs", command -> command.get(1).equals("-d")
+                ? new CommandResult(command, 1, "xfs_growfs: XFS_IOC_FSGROWFSDATA xfsctl failed: Operation not permitted\n")
+                : xfsGrowfs(command));
+
+        try (LogCapture log = LogCapture.start()) {
+            host.mount("logs", MountSpec.of("xfs"), target);
+
+            assertTrue(log.text().contains("growing volume logs's xfs filesystem (" + device + ") from 320.0 MiB to its "
+                    + "device's 640.0 MiB: xfs_growfs -d " + target + " exited 1: xfs_growfs: XFS_IOC_FSGROWFSDATA xfsctl "
+                    + "failed: Operation not permitted; it stays mounted at its old size, its data as it was"), log.text());
+        }
+        assertTrue(host.isMounted(target));
+        assertEquals(List.of("blkid", "mount", "xfs_growfs", "xfs_growfs"), runner.programs());
+    }
+
+    @Test
+    void aFilesystemTheKernelHasMountedElsewhereIsNotGrown() throws IOException {
+        Path device = attachSized("pgdata", 64 * MIB);
+        signatures.put(device, filesystem("ext4"));
+        filesystemSizes.put(device, 32 * MIB);
+        mountedByHand("ext4", device.toString(), dir.resolve("elsewhere"));
+
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+
+        assertEquals(List.of("blkid", "mount"), runner.programs(), "in use: neither checked nor grown");
+    }
+
+    // --- owner and mode ---
+
+    @Test
+    void aNewFilesystemsRootGetsTheSpecsModeOnceMountedAndOneThatWasThereKeepsItsOwn() throws IOException {
+        Path made = root.resolve("made");
+        attach("made");
+        Path kept = Files.createDirectories(root.resolve("kept"));
+        Files.setAttribute(kept, "unix:mode", 0755);
+        signatures.put(attach("kept"), filesystem("ext4"));
+        // The simulated mount mounts nothing: the folder stands in for the new filesystem's root.
+        Ownership mine = new Ownership(ownUid(), ownGid(), 0750);
+
+        host.mount("made", new MountSpec("ext4", List.of(), mine), made);
+        host.mount("kept", new MountSpec("ext4", List.of(), mine), kept);
+
+        assertEquals(0750, mode(made));
+        assertEquals(0755, mode(kept), "a filesystem that was there is never changed");
+    }
+
+    @Test
+    void aSubFolderIsMadeWithTheOwnershipAndOneThatExistsIsLeftAlone() throws IOException {
+        Path target = Files.createDirectories(root.resolve("pgdata"));
+        Path existing = Files.createDirectories(target.resolve("pg"));
+        Files.setAttribute(existing, "unix:mode", 0755);
+
+        Path folder = host.folder("pgdata", target, "pg/data", new Ownership(ownUid(), ownGid(), 0700));
+
+        assertEquals(target.resolve("pg/data"), folder);
+        assertEquals(0700, mode(folder));
+        assertEquals(0755, mode(existing));
+        assertEquals(folder, host.folder("pgdata", target, "pg/data", new Ownership(null, null, 0777)));
+        assertEquals(0700, mode(folder), "made once; the second call finds it and changes nothing");
+    }
+
+    @Test
+    void aSubFolderThatIsASymbolicLinkIsRefusedAndNothingIsMadeThroughIt() throws IOException {
+        Path target = Files.createDirectories(root.resolve("pgdata"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.createSymbolicLink(target.resolve("pg"), outside);
+
+        HostException e = assertThrows(HostException.class,
+                () -> host.folder("pgdata", target, "pg/data", Ownership.NONE));
+
+        assertTrue(e.getMessage().startsWith("creating sub-folder pg/data on volume pgdata: " + target.resolve("pg")
+                + " is a symbolic link (to " + outside + ")"), e.getMessage());
+        assertFalse(Files.exists(outside.resolve("data")));
+    }
+
+    // --- space ---
+
+    @Test
+    void spaceIsStatvfsOfWhatIsMountedAndNothingWhereNothingIs() throws IOException {
+        Path target = root.resolve("pgdata");
+        attach("pgdata");
+        assertEquals(java.util.Optional.empty(), host.space(target));
+
+        host.mount("pgdata", MountSpec.of("ext4"), target);
+
+        FilesystemSpace space = host.space(target).orElseThrow();
+        assertEquals(Files.getFileStore(target).getTotalSpace(), space.sizeBytes());
+        assertTrue(space.freeBytes() <= space.sizeBytes());
+        assertTrue(space.sizeText().matches("\\d+\\.\\d (MiB|GiB|TiB)"), space.sizeText());
     }
 
     // --- the check before a filesystem that was there is mounted ---
@@ -133,13 +339,14 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         Path target = root.resolve("pgdata");
 
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
 
         assertEquals(List.of(
                 List.of("blkid", "-p", "-o", "export", device.toString()),
+                List.of("dumpe2fs", "-h", device.toString()),
                 List.of("e2fsck", "-p", device.toString()),
                 List.of("mount", "-t", "ext4", device.toString(), target.toString())), runner.commands());
-        assertEquals(BlockDeviceHost.CHECK_TIMEOUT, runner.calls().get(1).timeout());
+        assertEquals(Filesystems.CHECK_TIMEOUT, runner.calls().get(2).timeout());
         assertTrue(host.isMounted(target));
     }
 
@@ -149,7 +356,7 @@ class BlockDeviceHostTest {
             Path device = attach("v-" + type);
             signatures.put(device, filesystem(type));
 
-            host.mount("v-" + type, "ext4", root.resolve("v-" + type));
+            host.mount("v-" + type, MountSpec.of("ext4"), root.resolve("v-" + type));
 
             assertEquals(List.of("e2fsck", "-p", device.toString()), runner.commands("e2fsck").get(runner.count("e2fsck") - 1));
         }
@@ -163,7 +370,7 @@ class BlockDeviceHostTest {
                 + device + ": 12/65536 files (0.0% non-contiguous), 26728/262144 blocks\n");
 
         try (LogCapture log = LogCapture.start()) {
-            host.mount("pgdata", "ext4", root.resolve("pgdata"));
+            host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
             assertTrue(log.text().contains("was not cleanly unmounted, check forced."), log.text());
             assertTrue(log.text().contains("repaired"), log.text());
@@ -178,7 +385,7 @@ class BlockDeviceHostTest {
             signatures.put(attach(volume), filesystem("ext4"));
             runner.answer("e2fsck", code, "FILE SYSTEM WAS MODIFIED");
 
-            host.mount(volume, "ext4", root.resolve(volume));
+            host.mount(volume, MountSpec.of("ext4"), root.resolve(volume));
 
             assertTrue(host.isMounted(root.resolve(volume)), "exit " + code);
         }
@@ -193,7 +400,7 @@ class BlockDeviceHostTest {
                 + ": UNEXPECTED INCONSISTENCY; RUN fsck MANUALLY.\n\t(i.e., without -a or -p options)\n");
 
         FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
-                () -> host.mount("pgdata", "ext4", target));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), target));
 
         String message = e.getMessage();
         assertTrue(message.startsWith("mounting volume pgdata (" + device + ") at " + target
@@ -203,7 +410,7 @@ class BlockDeviceHostTest {
         assertTrue(message.contains("on this droplet, with the volume attached and nothing else using it, run: e2fsck -f "
                 + deviceDir.resolve("scsi-0DO_Volume_pgdata")), message);
         assertTrue(message.endsWith("then mount it again"), message);
-        assertEquals(List.of("blkid", "e2fsck"), runner.programs(), "no mount, no second try, no other repair");
+        assertEquals(List.of("blkid", "dumpe2fs", "e2fsck"), runner.programs(), "no mount, no second try, no other repair");
         assertFalse(host.isMounted(target));
     }
 
@@ -214,7 +421,7 @@ class BlockDeviceHostTest {
             signatures.put(attach(volume), filesystem("ext4"));
             runner.answer("e2fsck", code, "e2fsck: something");
 
-            assertThrows(FilesystemCheckFailedException.class, () -> host.mount(volume, "ext4", root.resolve(volume)),
+            assertThrows(FilesystemCheckFailedException.class, () -> host.mount(volume, MountSpec.of("ext4"), root.resolve(volume)),
                     "exit " + code);
 
             assertFalse(host.isMounted(root.resolve(volume)), "exit " + code);
@@ -230,7 +437,7 @@ class BlockDeviceHostTest {
                 + "\nFilesystem mounted or opened exclusively by another program?\n");
 
         FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains(": e2fsck -p could not check its ext4 filesystem (e2fsck -p " + device
                 + " exited 8: e2fsck: Device or resource busy"), e.getMessage());
@@ -251,10 +458,10 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         Path sysfs = Files.createDirectories(dir.resolve("sys"));
         Files.createDirectories(sysfs.resolve("fs/ext4").resolve(device.getFileName().toString()));
-        host = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), runner, mountInfo, List.of(), Duration.ofMillis(20),
+        host = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), runner, mountInfo, Duration.ofMillis(20),
                 sysfs);
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
         assertEquals(0, runner.count("e2fsck"));
         assertTrue(host.isMounted(root.resolve("pgdata")));
@@ -268,9 +475,9 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         runner.answer("e2fsck", 8, "e2fsck: Cannot continue, aborting.\n\n" + device + " is in use.\n");
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
-        assertEquals(List.of("blkid", "e2fsck", "mount"), runner.programs());
+        assertEquals(List.of("blkid", "dumpe2fs", "e2fsck", "mount"), runner.programs());
         assertTrue(host.isMounted(root.resolve("pgdata")));
     }
 
@@ -283,7 +490,7 @@ class BlockDeviceHostTest {
         });
 
         FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains("e2fsck -p " + device + " did not finish within 10m and was killed"), e.getMessage());
         assertTrue(e.getMessage().contains("it was not mounted"), e.getMessage());
@@ -295,16 +502,16 @@ class BlockDeviceHostTest {
         Path device = attach("logs");
         signatures.put(device, filesystem("xfs"));
 
-        host.mount("logs", "xfs", root.resolve("logs"));
+        host.mount("logs", MountSpec.of("xfs"), root.resolve("logs"));
 
-        assertEquals(List.of("blkid", "mount"), runner.programs());
+        assertEquals(List.of("blkid", "mount", "xfs_growfs"), runner.programs());
     }
 
     @Test
     void aFilesystemJustMadeHereIsNotChecked() throws IOException {
         attach("pgdata");
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
         assertEquals(List.of("blkid", "mkfs.ext4", "blkid", "mount"), runner.programs());
     }
@@ -315,7 +522,7 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         mountedByHand("ext4", device.toString(), dir.resolve("by-hand"));
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
         assertEquals(List.of("blkid", "mount"), runner.programs());
         assertTrue(host.isMounted(root.resolve("pgdata")));
@@ -326,7 +533,7 @@ class BlockDeviceHostTest {
         String many = String.join("\n", java.util.stream.IntStream.rangeClosed(1, 500)
                 .mapToObj(i -> "Inode " + i + " extent tree (at level 1) could be shorter.  IGNORED.").toList());
 
-        String logged = BlockDeviceHost.shortened(many);
+        String logged = Filesystems.shortened(many);
 
         assertTrue(logged.startsWith("Inode 1 extent tree"), logged);
         assertTrue(logged.endsWith("[480 more lines]"), logged);
@@ -339,7 +546,7 @@ class BlockDeviceHostTest {
         signatures.put(device, "DEVNAME=" + device + "\nPTUUID=311669eb\nPTTYPE=gpt\n");
 
         DeviceRefusedException e = assertThrows(DeviceRefusedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals(List.of("blkid"), runner.programs());
         assertTrue(e.getMessage().contains("volume pgdata (" + device + ")"), e.getMessage());
@@ -354,7 +561,7 @@ class BlockDeviceHostTest {
         signatures.put(device, "DEVNAME=" + device + "\nVERSION=2\nTYPE=crypto_LUKS\nUSAGE=crypto\n");
 
         DeviceRefusedException e = assertThrows(DeviceRefusedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains("crypto_LUKS signature (usage crypto), not a filesystem"), e.getMessage());
         assertEquals(List.of("blkid"), runner.programs());
@@ -367,7 +574,7 @@ class BlockDeviceHostTest {
         runner.answer("blkid", 8, said);
 
         DeviceRefusedException e = assertThrows(DeviceRefusedException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains(said), e.getMessage());
         assertEquals(List.of("blkid"), runner.programs());
@@ -378,7 +585,7 @@ class BlockDeviceHostTest {
         Path device = attach("pgdata");
         runner.answer("blkid", 4, "blkid: unexpected failure");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals("probing volume pgdata's device " + device + " for a filesystem: blkid -p -o export " + device
                 + " exited 4: blkid: unexpected failure", e.getMessage());
@@ -390,7 +597,7 @@ class BlockDeviceHostTest {
         attach("pgdata");
         runner.answer("blkid", 2, "blkid: error: cannot open device");
 
-        assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals(0, runner.count("mkfs.ext4"));
     }
@@ -400,7 +607,7 @@ class BlockDeviceHostTest {
         Path device = attach("pgdata");
         runner.answer("mkfs.ext4", 1, "mke2fs 1.47.0 (5-Feb-2023)\nmkfs.ext4: Device size reported to be zero.\n");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals("formatting volume pgdata (" + device + ") as ext4: mkfs.ext4 -E nodiscard " + device
                 + " exited 1: mke2fs 1.47.0 (5-Feb-2023)\nmkfs.ext4: Device size reported to be zero.", e.getMessage());
@@ -412,7 +619,7 @@ class BlockDeviceHostTest {
         attach("pgdata");
         runner.answer("mkfs.ext4", 0, "pretending");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains("succeeded, but then blkid found no signature at all"), e.getMessage());
         assertEquals(0, runner.count("mount"));
@@ -422,7 +629,7 @@ class BlockDeviceHostTest {
     void onlyExt4AndXfsAreMadeAndAnythingElseRunsNothing() throws IOException {
         attach("pgdata");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "btrfs", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("btrfs"), root.resolve("pgdata")));
 
         assertEquals("filesystem type 'btrfs' is not one this plugin makes; use one of ext4, xfs", e.getMessage());
         assertEquals(List.of(), runner.commands());
@@ -430,8 +637,8 @@ class BlockDeviceHostTest {
 
     @Test
     void aNameThatCannotBeALinkNameIsRefused() {
-        assertThrows(HostException.class, () -> host.mount("../sda", "ext4", root.resolve("x")));
-        assertThrows(HostException.class, () -> host.mount("", "ext4", root.resolve("x")));
+        assertThrows(HostException.class, () -> host.mount("../sda", MountSpec.of("ext4"), root.resolve("x")));
+        assertThrows(HostException.class, () -> host.mount("", MountSpec.of("ext4"), root.resolve("x")));
         assertEquals(List.of(), runner.commands());
     }
 
@@ -441,7 +648,7 @@ class BlockDeviceHostTest {
         long start = System.nanoTime();
 
         DeviceMissingException e = assertThrows(DeviceMissingException.class,
-                () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+                () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         long tookMillis = (System.nanoTime() - start) / 1_000_000;
         assertEquals("waiting for volume pgdata's device: " + deviceDir.resolve("scsi-0DO_Volume_pgdata")
@@ -455,7 +662,7 @@ class BlockDeviceHostTest {
         host = hostWaiting(Duration.ofMillis(100));
         Files.createSymbolicLink(deviceDir.resolve("scsi-0DO_Volume_pgdata"), dir.resolve("no-such-device"));
 
-        assertThrows(DeviceMissingException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        assertThrows(DeviceMissingException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
     }
 
     @Test
@@ -470,7 +677,7 @@ class BlockDeviceHostTest {
         });
         udev.start();
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
         udev.join();
 
         assertTrue(host.isMounted(root.resolve("pgdata")));
@@ -479,11 +686,11 @@ class BlockDeviceHostTest {
     @Test
     void mountingWhatIsMountedFromThisDeviceDoesNothing() throws IOException {
         attach("pgdata");
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
         runner.forget();
 
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
-        host.mount("pgdata", "ext4", root.resolve("./pgdata/../pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("./pgdata/../pgdata"));
 
         assertEquals(List.of(), runner.commands());
     }
@@ -494,7 +701,7 @@ class BlockDeviceHostTest {
         Path target = root.resolve("pgdata");
         mountedByHand("tmpfs", "tmpfs", target);
 
-        MountConflictException e = assertThrows(MountConflictException.class, () -> host.mount("pgdata", "ext4", target));
+        MountConflictException e = assertThrows(MountConflictException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), target));
 
         assertEquals("mounting volume pgdata (" + device + ") at " + target + ": tmpfs from tmpfs (device 0:99) "
                 + "is already mounted there; unmount it first", e.getMessage());
@@ -507,7 +714,7 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         runner.answer("mount", 32, "mount: /mnt/pgdata: wrong fs type, bad option, bad superblock on /dev/sda.");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertEquals("mounting volume pgdata (" + device + ") at " + root.resolve("pgdata") + ": mount -t ext4 " + device
                 + " " + root.resolve("pgdata") + " exited 32: mount: /mnt/pgdata: wrong fs type, bad option, bad superblock on /dev/sda.",
@@ -520,7 +727,7 @@ class BlockDeviceHostTest {
         signatures.put(device, filesystem("ext4"));
         runner.answer("mount", 0, "");
 
-        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", "ext4", root.resolve("pgdata")));
+        HostException e = assertThrows(HostException.class, () -> host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata")));
 
         assertTrue(e.getMessage().contains("succeeded, but " + mountInfo + " shows no mount of " + device), e.getMessage());
     }
@@ -529,7 +736,7 @@ class BlockDeviceHostTest {
     void unmountRunsUmountOnlyWhenSomethingIsMounted() throws IOException {
         attach("pgdata");
         Path target = root.resolve("pgdata");
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
         runner.forget();
 
         host.unmount(target);
@@ -543,7 +750,7 @@ class BlockDeviceHostTest {
     void aBusyMountIsAnErrorWithUmountsOutputAndStaysMounted() throws IOException {
         attach("pgdata");
         Path target = root.resolve("pgdata");
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
         busy.add(target);
 
         MountBusyException e = assertThrows(MountBusyException.class, () -> host.unmount(target));
@@ -558,7 +765,7 @@ class BlockDeviceHostTest {
     void aFailedUmountOfWhatIsNoLongerMountedIsDone() throws IOException {
         attach("pgdata");
         Path target = root.resolve("pgdata");
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
         runner.answer("umount", command -> {
             removeMount(target);
             return new CommandResult(command, 32, "umount: " + target + ": not mounted.");
@@ -584,7 +791,7 @@ class BlockDeviceHostTest {
     @Test
     void isMountedComparesNormalizedAbsolutePaths() throws IOException {
         attach("pgdata");
-        host.mount("pgdata", "ext4", root.resolve("pgdata"));
+        host.mount("pgdata", MountSpec.of("ext4"), root.resolve("pgdata"));
 
         assertTrue(host.isMounted(root.resolve("x/../pgdata")));
         assertTrue(host.isMounted(Files.createSymbolicLink(dir.resolve("mnt-link"), root).resolve("pgdata")));
@@ -597,12 +804,12 @@ class BlockDeviceHostTest {
         attach("alpha");
         attach("beta");
         Path own = Files.writeString(dir.resolve("users-own-disk"), "");
-        host.mount("alpha", "ext4", root.resolve("alpha"));
-        host.mount("beta", "xfs", root.resolve("beta"));
+        host.mount("alpha", MountSpec.of("ext4"), root.resolve("alpha"));
+        host.mount("beta", MountSpec.of("xfs"), root.resolve("beta"));
         mountedByHand("tmpfs", "tmpfs", root.resolve("scratch"));
         mountedByHand("ext4", own.toString(), root.resolve("own"));
         mountedByHand("tmpfs", "tmpfs", root.resolve("alpha/deeper"));
-        host.mount("alpha", "ext4", dir.resolve("elsewhere/alpha"));
+        host.mount("alpha", MountSpec.of("ext4"), dir.resolve("elsewhere/alpha"));
 
         assertEquals(List.of(root.resolve("alpha"), root.resolve("beta")), host.mountsUnder(root));
         assertEquals(List.of(root.resolve("alpha"), root.resolve("beta")), host.mountsUnder(root.resolve("x/..")));
@@ -611,7 +818,7 @@ class BlockDeviceHostTest {
 
     @Test
     void mountsUnderIsEmptyWhenNoVolumeIsAttached() throws IOException {
-        host = new BlockDeviceHost(dir.resolve("no-by-id"), Duration.ofSeconds(1), runner, mountInfo, List.of(),
+        host = new BlockDeviceHost(dir.resolve("no-by-id"), Duration.ofSeconds(1), runner, mountInfo,
                 Duration.ofMillis(20));
         mountedByHand("tmpfs", "tmpfs", root.resolve("scratch"));
 
@@ -623,7 +830,7 @@ class BlockDeviceHostTest {
         attach("pgdata");
         Path target = root.resolve("with space");
 
-        host.mount("pgdata", "ext4", target);
+        host.mount("pgdata", MountSpec.of("ext4"), target);
 
         assertTrue(Files.readString(mountInfo).contains("with\\040space"));
         assertTrue(host.isMounted(target));
@@ -656,7 +863,7 @@ class BlockDeviceHostTest {
                     .unmountUnderOnClose(dir);
             real = FakeCommandRunner.recording(new ProcessRunner());
             realHost = new BlockDeviceHost(deviceDir, Duration.ofSeconds(2), real, BlockDeviceHost.DEFAULT_MOUNT_TABLE,
-                    List.of(), Duration.ofMillis(20));
+                    Duration.ofMillis(20));
         }
 
         @AfterEach
@@ -692,10 +899,10 @@ class BlockDeviceHostTest {
             assertTrue(superblock(device).contains("needs_recovery"), "the set-up left a journal to recover");
             Path target = root.resolve("pgdata");
 
-            realHost.mount("pgdata", "ext4", target);
+            realHost.mount("pgdata", MountSpec.of("ext4"), target);
 
-            assertEquals(List.of("blkid", "e2fsck", "mount"), real.programs());
-            FakeCommandRunner.Call check = real.calls().get(1);
+            assertEquals(List.of("blkid", "dumpe2fs", "e2fsck", "mount"), real.programs());
+            FakeCommandRunner.Call check = real.calls().get(2);
             assertTrue(check.result().exitCode() <= 1, check.result().failure());
             assertTrue(check.result().output().contains("recovering journal"), check.result().output());
             assertEquals("written on the other droplet", Files.readString(target.resolve("hello.txt")));
@@ -728,12 +935,12 @@ class BlockDeviceHostTest {
             Path target = root.resolve("pgdata");
 
             FilesystemCheckFailedException e = assertThrows(FilesystemCheckFailedException.class,
-                    () -> realHost.mount("pgdata", "ext4", target));
+                    () -> realHost.mount("pgdata", MountSpec.of("ext4"), target));
 
-            FakeCommandRunner.Call check = real.calls().get(1);
+            FakeCommandRunner.Call check = real.calls().get(2);
             assertEquals(List.of("e2fsck", "-p", device.toString()), check.command());
             assertEquals(4, check.result().exitCode(), check.result().failure());
-            assertEquals(List.of("blkid", "e2fsck"), real.programs(), "nothing mounted, nothing else run");
+            assertEquals(List.of("blkid", "dumpe2fs", "e2fsck"), real.programs(), "nothing mounted, nothing else run");
             assertFalse(realHost.isMounted(target));
             assertTrue(e.getMessage().startsWith("mounting volume pgdata (" + device + ") at " + target
                     + ": its ext4 filesystem has errors that e2fsck -p cannot fix safely"), e.getMessage());
@@ -747,6 +954,126 @@ class BlockDeviceHostTest {
             assertTrue(superblock(device).contains("with errors"), superblock(device));
             System.err.println("e2fsck -p of the damaged volume took " + check.took().toMillis() + " ms; it changed "
                     + changed.size() + " bytes of its superblock");
+        }
+
+        @Test
+        void anExt4WhoseDeviceGrewIsGrownOnTheNextMountAndKeepsItsData() throws IOException {
+            LoopDevices.requireTools("BlockDeviceHostTest.anExt4WhoseDeviceGrewIsGrownOnTheNextMountAndKeepsItsData",
+                    "mkfs.ext4", "e2fsck", "resize2fs", "dumpe2fs");
+            Path image = dir.resolve("pgdata.img");
+            Path device = blankVolume("pgdata", image, SIZE);
+            Path target = root.resolve("pgdata");
+            realHost.mount("pgdata", MountSpec.of("ext4"), target);
+            writeRows(target);
+            realHost.unmount(target);
+
+            growDevice(image, device, 2 * SIZE); // what the emulator's resize does to an attached volume's device
+            realHost.mount("pgdata", MountSpec.of("ext4"), target);
+
+            FakeCommandRunner.Call grow = real.calls().stream().filter(c -> c.program().equals("resize2fs")).findFirst()
+                    .orElseThrow(() -> new AssertionError("not grown: " + real.programs()));
+            assertEquals(List.of("resize2fs", device.toString()), grow.command());
+            assertTrue(grow.result().succeeded(), grow.result().failure());
+            assertTrue(real.commands("e2fsck").contains(List.of("e2fsck", "-f", "-p", device.toString())), real.commands().toString());
+            long size = Files.getFileStore(target).getTotalSpace();
+            assertTrue(size > SIZE + SIZE / 2, "statvfs says " + size + " bytes, device " + 2 * SIZE);
+            assertRows(target);
+            System.err.println("resize2fs grew the ext4 volume from 64 to 128 MiB in " + grow.took().toMillis() + " ms");
+            realHost.unmount(target);
+
+            real.forget();
+            realHost.mount("pgdata", MountSpec.of("ext4"), target);
+            assertEquals(List.of("blkid", "dumpe2fs", "e2fsck", "mount"), real.programs(), "grown once: not again");
+            realHost.unmount(target);
+        }
+
+        @Test
+        void anXfsWhoseDeviceGrewIsGrownOnTheNextMountAndKeepsItsData() throws IOException {
+            LoopDevices.requireTools("BlockDeviceHostTest.anXfsWhoseDeviceGrewIsGrownOnTheNextMountAndKeepsItsData",
+                    "mkfs.xfs", "xfs_growfs");
+            long xfsSize = 320L * 1024 * 1024; // mkfs.xfs 6.x makes nothing under 300 MB
+            Path image = dir.resolve("logs.img");
+            Path device = blankVolume("logs", image, xfsSize);
+            Path target = root.resolve("logs");
+            realHost.mount("logs", MountSpec.of("xfs"), target);
+            writeRows(target);
+            realHost.unmount(target);
+
+            growDevice(image, device, 2 * xfsSize);
+            realHost.mount("logs", MountSpec.of("xfs"), target);
+
+            FakeCommandRunner.Call grow = real.calls().stream().filter(c -> c.command().equals(
+                    List.of("xfs_growfs", "-d", target.toString()))).findFirst()
+                    .orElseThrow(() -> new AssertionError("not grown: " + real.commands()));
+            assertTrue(grow.result().succeeded(), grow.result().failure());
+            long size = Files.getFileStore(target).getTotalSpace();
+            assertTrue(size > xfsSize + xfsSize / 2, "statvfs says " + size + " bytes, device " + 2 * xfsSize);
+            assertRows(target);
+            System.err.println("xfs_growfs grew the xfs volume from 320 to 640 MiB in " + grow.took().toMillis() + " ms");
+            realHost.unmount(target);
+
+            real.forget();
+            realHost.mount("logs", MountSpec.of("xfs"), target);
+            assertEquals(List.of(List.of("xfs_growfs", "-n", target.toString())), real.commands("xfs_growfs"),
+                    "grown once: only measured again");
+            realHost.unmount(target);
+        }
+
+        @Test
+        void aNewFilesystemsRootAndNewSubFoldersGetTheOwnerGroupAndModeAndWhatExistedIsNeverChanged() throws IOException {
+            Path device = blankVolume("pgdata", dir.resolve("pgdata.img"), SIZE);
+            Path target = root.resolve("pgdata");
+
+            realHost.mount("pgdata", new MountSpec("ext4", List.of(), new Ownership(1234, 5678, 0750)), target);
+
+            assertEquals(List.of(1234, 5678, 0750), owner(target));
+            assertEquals(List.of(0, 0, 0700), owner(target.resolve("lost+found")), "mke2fs's lost+found is left as made");
+            Path mine = Files.createDirectories(target.resolve("mine"));
+            Path data = realHost.folder("pgdata", target, "mine/data", new Ownership(999, 998, 0700));
+            assertEquals(List.of(999, 998, 0700), owner(data));
+            assertEquals(List.of(0, 0, 0755), owner(mine), "the folder that existed keeps its owner and mode");
+            realHost.unmount(target);
+
+            realHost.mount("pgdata", new MountSpec("ext4", List.of(), new Ownership(42, 43, 0777)), target);
+            assertEquals(List.of(1234, 5678, 0750), owner(target), "a filesystem that was there is never changed");
+            realHost.folder("pgdata", target, "mine/data", new Ownership(42, 43, 0777));
+            assertEquals(List.of(999, 998, 0700), owner(data), "nor a sub-folder that was there");
+            assertEquals(1, real.count("mkfs.ext4"));
+            System.err.println("device " + device + " formatted once, owners applied once");
+            realHost.unmount(target);
+        }
+
+        /** A blank loop device over {@code image} behind the volume's link. */
+        private Path blankVolume(String volume, Path image, long bytes) throws IOException {
+            Path device = loops.blank(dir, image.getFileName().toString(), bytes);
+            Files.createSymbolicLink(deviceDir.resolve("scsi-0DO_Volume_" + volume), device);
+            return device;
+        }
+
+        /** Grows the loop device's backing file and tells the loop driver ({@code losetup -c}, losetup(8)). */
+        private void growDevice(Path image, Path device, long bytes) throws IOException {
+            try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+                file.setLength(bytes);
+            }
+            loops.run("losetup", "-c", device.toString());
+        }
+
+        private void writeRows(Path folder) throws IOException {
+            Path rows = Files.createDirectories(folder.resolve("rows"));
+            for (int i = 0; i < 100; i++) {
+                Files.writeString(rows.resolve("row-" + i), "row " + i);
+            }
+        }
+
+        private void assertRows(Path folder) throws IOException {
+            for (int i = 0; i < 100; i++) {
+                assertEquals("row " + i, Files.readString(folder.resolve("rows/row-" + i)));
+            }
+        }
+
+        private List<Integer> owner(Path folder) throws IOException {
+            return List.of((Integer) Files.getAttribute(folder, "unix:uid"), (Integer) Files.getAttribute(folder, "unix:gid"),
+                    (Integer) Files.getAttribute(folder, "unix:mode") & 07777);
         }
 
         /** A blank loop device behind the volume's link, formatted as mkfs.ext4 does for the plugin. */
@@ -789,7 +1116,30 @@ class BlockDeviceHostTest {
     // --- the simulated node ---
 
     private BlockDeviceHost hostWaiting(Duration wait) {
-        return new BlockDeviceHost(deviceDir, wait, runner, mountInfo, List.of(), Duration.ofMillis(20));
+        return new BlockDeviceHost(deviceDir, wait, runner, mountInfo, Duration.ofMillis(20));
+    }
+
+    private static final long MIB = 1024 * 1024;
+
+    /** A blank "device" of {@code bytes} (a sparse file) for the volume and its link; returns the device's real path. */
+    private Path attachSized(String volume, long bytes) throws IOException {
+        Path device = attach(volume);
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(device.toFile(), "rw")) {
+            file.setLength(bytes);
+        }
+        return device;
+    }
+
+    private static int mode(Path folder) throws IOException {
+        return (Integer) Files.getAttribute(folder, "unix:mode") & 07777;
+    }
+
+    private int ownUid() throws IOException {
+        return (Integer) Files.getAttribute(dir, "unix:uid");
+    }
+
+    private int ownGid() throws IOException {
+        return (Integer) Files.getAttribute(dir, "unix:gid");
     }
 
     /** Makes a blank "device" for the volume and its link, as udev does on attach; returns the device's real path. */
@@ -817,10 +1167,35 @@ class BlockDeviceHostTest {
         return new CommandResult(command, 0, "");
     }
 
+    private long filesystemSize(Path device) {
+        try {
+            return filesystemSizes.getOrDefault(device, Files.size(device));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The filesystem fills its device now. */
+    private CommandResult grown(List<String> command, Path device) {
+        filesystemSizes.remove(device);
+        return new CommandResult(command, 0, "");
+    }
+
+    private CommandResult xfsGrowfs(List<String> command) {
+        Path device = mountedFrom.get(Path.of(command.get(2)));
+        if (command.get(1).equals("-d")) {
+            return grown(command, device);
+        }
+        return new CommandResult(command, 0, "meta-data=" + device + "             isize=512    agcount=4, agsize=65536 blks\n"
+                + "data     =                       bsize=4096   blocks=" + filesystemSize(device) / 4096 + ", imaxpct=25\n"
+                + "naming   =version 2              bsize=4096   ascii-ci=0, ftype=1\n");
+    }
+
     private CommandResult mount(List<String> command) {
         List<String> args = new ArrayList<>(command.subList(1, command.size()));
         String type = args.get(args.indexOf("-t") + 1);
         String source = args.get(args.size() - 2);
+        mountedFrom.put(Path.of(args.get(args.size() - 1)), Path.of(source));
         addMount(type, source, Path.of(args.get(args.size() - 1)));
         return new CommandResult(command, 0, "");
     }

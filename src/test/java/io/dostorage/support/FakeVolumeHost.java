@@ -2,7 +2,10 @@ package io.dostorage.support;
 
 import io.dostorage.deadline.Deadline;
 
+import io.dostorage.host.FilesystemSpace;
 import io.dostorage.host.HostException;
+import io.dostorage.host.MountSpec;
+import io.dostorage.host.Ownership;
 import io.dostorage.host.VolumeHost;
 
 import java.io.IOException;
@@ -12,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -20,11 +24,17 @@ import java.util.function.Predicate;
  * A host with an in-memory mount table, for testing the rules without root. It counts mount and
  * unmount calls, refuses to mount twice on one folder (as a careless real host would stack mounts),
  * and can be told to fail the next mount. It sees no volume's disk, unless it is given where to look
- * ({@link #seeing}).
+ * ({@link #seeing}). It keeps the spec of each volume's last mount and the ownership of each
+ * sub-folder it made, and says every mounted filesystem is 10 GiB with 4 GiB free.
  */
 public class FakeVolumeHost implements VolumeHost {
 
+    /** What {@link #space} says of every mounted filesystem. */
+    public static final FilesystemSpace SPACE = new FilesystemSpace(10L << 30, 4L << 30);
+
     private final Map<Path, String> table = new ConcurrentHashMap<>();
+    private final Map<String, MountSpec> specs = new ConcurrentHashMap<>();
+    private final Map<Path, Ownership> made = new ConcurrentHashMap<>();
     private final Predicate<String> disks;
     private final AtomicInteger mounts = new AtomicInteger();
     private final AtomicInteger unmounts = new AtomicInteger();
@@ -54,7 +64,7 @@ public class FakeVolumeHost implements VolumeHost {
     }
 
     @Override
-    public void mount(String name, String fsType, Path target, Deadline deadline) {
+    public void mount(String name, MountSpec spec, Path target, Deadline deadline) {
         String failure = failNextMount;
         if (failure != null) {
             failNextMount = null;
@@ -69,7 +79,31 @@ public class FakeVolumeHost implements VolumeHost {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        specs.put(name, spec);
         mounts.incrementAndGet();
+    }
+
+    /** Makes the missing folders, as the real hosts do, and keeps the ownership each would get. */
+    @Override
+    public Path folder(String name, Path target, String subpath, Ownership owner) {
+        Path folder = key(target);
+        for (String part : subpath.split("/")) {
+            folder = folder.resolve(part);
+            if (!Files.isDirectory(folder)) {
+                try {
+                    Files.createDirectory(folder);
+                } catch (IOException e) {
+                    throw new HostException("creating sub-folder " + subpath + " on volume " + name + ": " + e);
+                }
+                made.put(folder, owner);
+            }
+        }
+        return folder;
+    }
+
+    @Override
+    public Optional<FilesystemSpace> space(Path target) {
+        return isMounted(target) ? Optional.of(SPACE) : Optional.empty();
     }
 
     @Override
@@ -103,6 +137,16 @@ public class FakeVolumeHost implements VolumeHost {
 
     public void failNextMount(String message) {
         failNextMount = message;
+    }
+
+    /** The spec of volume {@code name}'s last mount. */
+    public Optional<MountSpec> lastSpec(String name) {
+        return Optional.ofNullable(specs.get(name));
+    }
+
+    /** The ownership sub-folder {@code folder} was made with; empty when this host did not make it. */
+    public Optional<Ownership> madeWith(Path folder) {
+        return Optional.ofNullable(made.get(key(folder)));
     }
 
     public int mountCalls() {

@@ -15,9 +15,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -62,7 +67,8 @@ class BlockDeviceLifecycleTest {
     @BeforeEach
     void setUp(TestInfo test) {
         cloud = LoopDeviceCloud.start(getClass().getSimpleName() + "." + test.getTestMethod().orElseThrow().getName(),
-                folder, Duration.ofMillis(20), "losetup", "blkid", "mkfs.ext4", "e2fsck", "mkfs.xfs", "mount", "umount");
+                folder, Duration.ofMillis(20), "losetup", "blkid", "mkfs.ext4", "e2fsck", "mkfs.xfs", "mount", "umount", "dumpe2fs", "resize2fs",
+                "xfs_growfs");
         emulator = cloud.emulator();
         loops = cloud.loops();
         emulator.addDroplet(NODE_A, REGION, folder.resolve("dev-a"));
@@ -224,6 +230,88 @@ class BlockDeviceLifecycleTest {
         a.volumes().unmount("busy", "check");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"ext4", "xfs"})
+    void aVolumeResizedInDigitalOceanIsGrownAtItsNextMountWithItsDataIntact(String fsType) throws Exception {
+        TestNode<BlockDeviceHost> a = node(NODE_A, "dev-a");
+        a.volumes().create("grows", Map.of("size", "1", "fstype", fsType));
+        Path mountpoint = a.volumes().mount("grows", "first");
+        Files.writeString(mountpoint.resolve("hello.txt"), "written at 1 GiB");
+        long oneGib = Files.getFileStore(mountpoint).getTotalSpace();
+        Path device = device("dev-a", "grows");
+
+        // doctl compute volume-action resize <id> --size 2 --region nyc1, while a container uses it:
+        // DigitalOcean grows the disk under the mounted filesystem, the emulator its loop device.
+        resize("grows", 2);
+        assertEquals(2L << 30, Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName().toString(),
+                "size")).strip()) * 512, "the attached device grew at once (losetup -c)");
+        assertEquals(oneGib, Files.getFileStore(mountpoint).getTotalSpace(), "the mounted filesystem did not");
+        a.volumes().unmount("grows", "first");
+        commands.clear();
+
+        Path again = a.volumes().mount("grows", "second");
+
+        long grown = Files.getFileStore(again).getTotalSpace();
+        assertTrue(grown > oneGib + (oneGib / 2), "grown from " + oneGib + " to " + grown + " bytes");
+        assertEquals("written at 1 GiB", Files.readString(again.resolve("hello.txt")));
+        String grow = fsType.equals("ext4") ? "resize2fs" : "xfs_growfs";
+        assertEquals(1, commands.stream().filter(c -> c.get(0).equals(grow) && !c.contains("-n")).count(),
+                "one grow (xfs_growfs -n only measures): " + commands);
+        String fsSize = (String) a.volumes().get("grows").status().get("fs_size");
+        assertTrue(fsSize.matches("(1\\.[89]|2\\.0) GiB"), "Status fs_size " + fsSize);
+        assertTrue(((String) a.volumes().get("grows").status().get("fs_free")).endsWith(" GiB"));
+        a.volumes().unmount("grows", "second");
+    }
+
+    @Test
+    void aBlockVolumeIsMountedWithDiscardAndNoatimeByDefaultAndItsMountoptsReplaceTheirKind() throws Exception {
+        TestNode<BlockDeviceHost> a = node(NODE_A, "dev-a");
+        a.volumes().create("plain", Map.of("size", "1"));
+        a.volumes().create("tuned", Map.of("size", "1", "fstype", "xfs", "mountopts", "nodiscard,relatime,lazytime"));
+
+        Path plain = a.volumes().mount("plain", "c1");
+        Path tuned = a.volumes().mount("tuned", "c2");
+
+        String[] plainMount = mountinfoOf(plain);
+        assertTrue(List.of(plainMount[5].split(",")).contains("noatime"), String.join(" ", plainMount));
+        assertTrue(List.of(superOptions(plainMount).split(",")).contains("discard"), String.join(" ", plainMount));
+        String[] tunedMount = mountinfoOf(tuned);
+        assertTrue(List.of(tunedMount[5].split(",")).contains("relatime"), String.join(" ", tunedMount));
+        assertFalse(List.of(superOptions(tunedMount).split(",")).contains("discard"), String.join(" ", tunedMount));
+        assertTrue(List.of(superOptions(tunedMount).split(",")).contains("lazytime"), String.join(" ", tunedMount));
+        a.volumes().unmount("plain", "c1");
+        a.volumes().unmount("tuned", "c2");
+    }
+
+    @Test
+    void ownerGroupAndModeGoToANewFilesystemsRootAndANewSubpathButNeverToWhatExisted() throws Exception {
+        Cloud user = Clients.cloud(emulator, NODE_A);
+        DoVolume brought = user.create(new NewVolume("brought", 1, REGION, "the user's own", null, List.of()));
+        attachToA(user, brought);
+        Path device = device("dev-a", "brought");
+        loops.run("mkfs.ext4", "-q", "-F", device.toString());
+        Path scratch = Files.createDirectories(folder.resolve("scratch"));
+        loops.run("mount", device.toString(), scratch.toString());
+        Files.createDirectories(scratch.resolve("data"));
+        loops.run("umount", scratch.toString());
+        detachFromA(user, brought);
+        TestNode<BlockDeviceHost> a = node(NODE_A, "dev-a");
+        Map<String, String> owned = Map.of("size", "1", "uid", "999", "gid", "998", "mode", "0750");
+        a.volumes().create("fresh", with(owned, "subpath", "data"));
+        a.volumes().create("brought", with(owned, "subpath", "data/pg"));
+
+        Path fresh = a.volumes().mount("fresh", "c1");
+        Path existing = a.volumes().mount("brought", "c2");
+
+        assertEquals(List.of(999, 998, 0750), owner(a.mountpoint("fresh")), "the new filesystem's root");
+        assertEquals(List.of(999, 998, 0750), owner(fresh), "its new sub-folder");
+        assertEquals(List.of(0, 0, 0755), owner(a.mountpoint("brought")), "the root of a filesystem that was there");
+        assertEquals(List.of(0, 0, 0755), owner(a.mountpoint("brought").resolve("data")), "a folder that was there");
+        assertEquals(List.of(999, 998, 0750), owner(existing), "the sub-folder made now");
+        a.volumes().unmount("fresh", "c1");
+        a.volumes().unmount("brought", "c2");
+    }
+
     // ---- helpers ----
 
     private TestNode<BlockDeviceHost> node(long droplet, String deviceFolder) {
@@ -239,6 +327,44 @@ class BlockDeviceLifecycleTest {
         BlockDeviceHost host = new BlockDeviceHost(folder.resolve(deviceFolder), Duration.ofSeconds(10), recording);
         return TestNode.start(Clients.cloud(emulator, droplet), Map.of(), folder.resolve("node-" + droplet), host,
                 new MovableClock());
+    }
+
+    /** DigitalOcean's resize action on the volume, as doctl sends it, waited for until the emulator has done it. */
+    private void resize(String volume, int sizeGigabytes) throws Exception {
+        String id = emulator.volume(volume, REGION).orElseThrow().id();
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        emulator.apiUrl().resolve("/v2/volumes/" + id + "/actions"))
+                .header("Authorization", "Bearer test-token").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"resize\",\"size_gigabytes\":" + sizeGigabytes
+                        + ",\"region\":\"" + REGION + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, answer.statusCode(), answer.body());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (emulator.volume(volume, REGION).orElseThrow().sizeGigabytes() != sizeGigabytes) {
+            assertTrue(System.nanoTime() < deadline, volume + " not resized");
+            Thread.sleep(20);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> options, String key, String value) {
+        Map<String, String> all = new java.util.HashMap<>(options);
+        all.put(key, value);
+        return all;
+    }
+
+    private static List<Integer> owner(Path folder) throws IOException {
+        return List.of((Integer) Files.getAttribute(folder, "unix:uid"), (Integer) Files.getAttribute(folder, "unix:gid"),
+                (Integer) Files.getAttribute(folder, "unix:mode") & 07777);
+    }
+
+    /** The mountinfo fields of the mount at {@code point}. */
+    private static String[] mountinfoOf(Path point) throws IOException {
+        return mountinfo().stream().filter(f -> f[4].equals(point.toString())).findFirst()
+                .orElseThrow(() -> new AssertionError(point + " is not mounted"));
+    }
+
+    /** The per-superblock options: the last field, after " - ", type and source (proc.rst 3.5). */
+    private static String superOptions(String[] fields) {
+        return fields[fields.length - 1];
     }
 
     /** What a user does by hand to prepare a volume: attach it to droplet A through the adapter, and wait until it is there. */

@@ -2,6 +2,8 @@ package io.dostorage.volume;
 
 import io.dostorage.volume.TestNode.MovableClock;
 
+import io.dostorage.host.MountSpec;
+import io.dostorage.host.Ownership;
 import io.dostorage.support.FakeCloud;
 import io.dostorage.support.FakeVolumeHost;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -536,6 +539,120 @@ class VolumeServiceTest {
         assertEquals(0, restarted.volumes().get("pgdata").status().get("references"));
         assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve("pgdata")));
         assertEquals(List.of(), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
+    }
+
+    @Test
+    void recoveryMountsAgainWithTheVolumesOwnMountOptionsAndOwner() {
+        a.volumes().create("pgdata", Map.of("mountopts", "relatime", "uid", "999", "mode", "700"));
+        Path mountpoint = a.volumes().mount("pgdata", "running");
+
+        TestNode<FakeVolumeHost> restarted = restart(a, new FakeVolumeHost());
+        assertEquals(Map.of(), restarted.volumes().recover());
+
+        assertTrue(restarted.host().isMounted(mountpoint));
+        assertEquals(Optional.of(new MountSpec("ext4", List.of("discard", "relatime"), new Ownership(999, null, 0700))),
+                restarted.host().lastSpec("pgdata"), "the options stored with the volume, as the first Mount had them");
+    }
+
+    // ---- mount options, owner, limits, status ----
+
+    @Test
+    void aMountHandsTheHostTheVolumesMountOptionsOnTopOfTheDefaultsAndItsOwner() {
+        a.volumes().create("plain", null);
+        a.volumes().create("tuned", Map.of("mountopts", "nodiscard,lazytime", "uid", "70", "gid", "70", "mode", "0750"));
+
+        a.volumes().mount("plain", "c1");
+        a.volumes().mount("tuned", "c2");
+
+        assertEquals(Optional.of(new MountSpec("ext4", List.of("discard", "noatime"), Ownership.NONE)),
+                a.host().lastSpec("plain"), "DigitalOcean's recommended discard,noatime by default");
+        assertEquals(Optional.of(new MountSpec("ext4", List.of("nodiscard", "noatime", "lazytime"), new Ownership(70, 70, 0750))),
+                a.host().lastSpec("tuned"));
+    }
+
+    @Test
+    void mountoptsSuidIsRefusedWithTheAllowedListAndNothingIsCreated() {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> a.volumes().create("pgdata", Map.of("mountopts", "suid")));
+
+        assertTrue(e.getMessage().startsWith("invalid option mountopts=\"suid\": mountopts must be a comma-separated list of "
+                + "discard, nodiscard, noatime, relatime, strictatime, lazytime"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("suid is not allowed: it decides what the volume's programs and device files may "
+                + "do on the host, which a volume option may not change"), e.getMessage());
+        assertEquals(List.of(), cloud.volumes(), "nothing created in DigitalOcean");
+        assertEquals(0, cloud.totalCalls());
+    }
+
+    @Test
+    void ownerOptionsTravelInTheVolumesTagsToADropletThatNeverSawTheCreate() {
+        a.volumes().create("pgdata", Map.of("uid", "999", "gid", "998", "mode", "750", "mountopts", "strictatime",
+                "subpath", "data"));
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
+
+        b.volumes().mount("pgdata", "on-b");
+
+        assertEquals(Optional.of(new MountSpec("ext4", List.of("discard", "strictatime"), new Ownership(999, 998, 0750))),
+                b.host().lastSpec("pgdata"));
+        assertEquals(Optional.of(new Ownership(999, 998, 0750)), b.host().madeWith(b.mountpoint("pgdata").resolve("data")));
+    }
+
+    @Test
+    void aNewSubpathIsMadeWithTheVolumesOwnerAndAnExistingOneIsLeftAsItIs() throws Exception {
+        a.volumes().create("made", Map.of("subpath", "pg/data", "uid", "999", "mode", "700"));
+        a.volumes().create("kept", Map.of("subpath", "data", "uid", "999", "mode", "700"));
+        Files.createDirectories(a.mountpoint("kept").resolve("data")); // a user's folder on the volume
+
+        Path made = a.volumes().mount("made", "c1");
+        Path kept = a.volumes().mount("kept", "c2");
+
+        assertEquals(a.mountpoint("made").resolve("pg/data"), made);
+        assertEquals(Optional.of(new Ownership(999, null, 0700)), a.host().madeWith(a.mountpoint("made").resolve("pg")));
+        assertEquals(Optional.of(new Ownership(999, null, 0700)), a.host().madeWith(made));
+        assertEquals(Optional.empty(), a.host().madeWith(kept), "it was there: never changed");
+    }
+
+    @Test
+    void theSixteenthVolumeOnADropletIsRefusedAtOnceNamingTheLimitAndTheVolumesAttached() {
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= 16; i++) {
+            names.add("v" + i);
+            a.volumes().create("v" + i, Map.of("size", "1"));
+        }
+        for (String name : names.subList(0, 15)) {
+            a.volumes().mount(name, "c-" + name);
+        }
+        cloud.resetCalls();
+
+        long start = System.nanoTime();
+        VolumeException e = assertThrows(VolumeException.class, () -> a.volumes().mount("v16", "c-v16"));
+        long took = Duration.ofNanos(System.nanoTime() - start).toMillis();
+
+        assertInstanceOf(DropletFullException.class, e);
+        assertEquals("mounting volume v16 on droplet 1001: droplet 1001 has 15 volumes attached, DigitalOcean's limit per "
+                + "droplet: " + String.join(", ", names.subList(0, 15)) + "; unmount one of them (stop its containers) first",
+                e.getMessage());
+        assertTrue(took < 1000, "at once, no wait: " + took + " ms");
+        assertEquals(Map.of(FakeCloud.GET, 1, ATTACH_CALLS, 1, FakeCloud.LIST, 1), cloud.calls(),
+                "the volume, the refused attach, and one list for the names; nothing retried, nothing to release");
+        assertEquals(0, a.volumes().get("v16").status().get("references"));
+        assertEquals("none", a.volumes().get("v16").status().get("attached_droplet"));
+        assertEquals(List.of(), cloud.volume("v16", REGION).orElseThrow().dropletIds());
+    }
+
+    @Test
+    void statusOfAVolumeMountedHereHasItsFilesystemsSizeAndFreeSpaceWithoutADigitalOceanCall() {
+        a.volumes().create("pgdata", null);
+        assertNull(a.volumes().get("pgdata").status().get("fs_size"), "not mounted here: no sizes");
+        a.volumes().mount("pgdata", "c1");
+        cloud.resetCalls();
+
+        Map<String, Object> status = a.volumes().get("pgdata").status();
+
+        assertEquals("10.0 GiB", status.get("fs_size"));
+        assertEquals("4.0 GiB", status.get("fs_free"));
+        assertEquals(0, cloud.totalCalls(), "statvfs here, nothing asked of DigitalOcean");
+        a.volumes().unmount("pgdata", "c1");
+        assertNull(a.volumes().get("pgdata").status().get("fs_free"));
     }
 
     @Test
