@@ -81,6 +81,12 @@ public class VolumeStore {
                 attachedDroplet == null ? null : attachedDroplet.toString()) == 1;
     }
 
+    /** Records the volume's options anew: DigitalOcean's answer may change one (a resize, its size). */
+    public void setOptions(String name, Map<String, String> options) {
+        update("recording the options of volume " + name, "UPDATE volume SET options = ? WHERE name = ?",
+                toJson(options), name);
+    }
+
     /** Records the droplet the volume is now attached to; null when it is detached. */
     public void setAttached(String name, Long droplet) {
         update("recording attachment of volume " + name, "UPDATE volume SET attached_droplet = ? WHERE name = ?",

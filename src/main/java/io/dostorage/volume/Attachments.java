@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,6 +82,13 @@ final class Attachments {
         DoVolume current = cloud.volume(volume.doId()).orElseThrow(() -> new VolumeException("attaching volume "
                 + volume.name() + " to droplet " + me + ": DigitalOcean has no volume " + volume.doId()
                 + " any more; remove it with docker volume rm"));
+        if (current.sizeGib() != VolumeOptions.fromMap(volume.options()).sizeGib()) {
+            // Resized at DigitalOcean since this node recorded it (DO resizes upward only; the mount then
+            // grows the filesystem): Get's size follows DO's answer, which this Mount paid for anyway.
+            Map<String, String> resized = new LinkedHashMap<>(volume.options());
+            resized.put(VolumeOptions.SIZE, Integer.toString(current.sizeGib()));
+            store.setOptions(volume.name(), resized);
+        }
         if (current.isAttachedTo(me)) {
             store.setAttached(volume.name(), me);
             return;

@@ -181,8 +181,10 @@ final class Lifecycle {
      */
     private DoVolume adopt(DoVolume volume, Map<String, String> given) {
         List<String> differences = new ArrayList<>();
-        if (given.containsKey(VolumeOptions.SIZE) && Integer.parseInt(given.get(VolumeOptions.SIZE)) != volume.sizeGib()) {
-            differences.add("size " + volume.sizeGib() + " GiB (asked: " + given.get(VolumeOptions.SIZE) + ")");
+        if (given.containsKey(VolumeOptions.SIZE) && !holds(volume.sizeGib(), given.get(VolumeOptions.SIZE))) {
+            differences.add("size " + volume.sizeGib() + " GiB (asked: " + given.get(VolumeOptions.SIZE) + "; to grow it, "
+                    + "resize it in DigitalOcean: doctl compute volume-action resize " + volume.id() + " --size "
+                    + given.get(VolumeOptions.SIZE) + " --region " + volume.region() + ")");
         }
         Map<String, String> carried = OptionTags.decode(volume.tags());
         Map<String, String> missing = new LinkedHashMap<>();
@@ -250,10 +252,22 @@ final class Lifecycle {
         return new Volume(volume.name(), null, volume.createdAt() == null ? Instant.EPOCH : volume.createdAt(), status);
     }
 
+    /**
+     * Whether a volume of {@code sizeGib} serves a Create that asks for {@code asked} GiB: one at least
+     * that large does. DigitalOcean resizes volumes upward only, so a compose file or a Swarm stack
+     * written before a resize keeps asking the size it was made with, and must keep working.
+     */
+    private static boolean holds(int sizeGib, String asked) {
+        return Integer.parseInt(asked) <= sizeGib;
+    }
+
     private static void requireSameOptions(String name, Map<String, String> existing, Map<String, String> given) {
         List<String> differences = new ArrayList<>();
         given.forEach((key, value) -> {
             String current = existing.get(key);
+            if (key.equals(VolumeOptions.SIZE) && current != null && holds(Integer.parseInt(current), value)) {
+                return;
+            }
             if (!value.equals(current)) {
                 differences.add(key + "=" + (current == null ? "(unset)" : current) + " (asked: " + value + ")");
             }

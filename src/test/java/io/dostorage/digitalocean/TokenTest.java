@@ -37,7 +37,7 @@ class TokenTest implements ContractChecked {
         public Map<String, String> getConfigOverrides() {
             // At DEBUG, each DigitalOcean call is logged: the request line and the status, never a header.
             return Map.of("dostorage.access-token", TOKEN, "dostorage.digitalocean.emulator-token", "the-right-token",
-                    "quarkus.log.category.\"io.dostorage\".level", "DEBUG");
+                    "quarkus.log.category.\"io.dostorage.digitalocean.DoCalls\".level", "DEBUG");
         }
     }
 

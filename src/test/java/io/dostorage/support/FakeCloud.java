@@ -104,6 +104,13 @@ public final class FakeCloud {
     }
 
     /** Whether volume {@code name}'s disk is on droplet {@code droplet} now: its attach there has completed. */
+    /** The user resizes the volume at DigitalOcean (doctl, the control panel): a larger disk, the same filesystem. */
+    public synchronized void resize(String name, String region, int sizeGib) {
+        DoVolume volume = volume(name, region).orElseThrow();
+        volumes.put(volume.id(), new DoVolume(volume.id(), volume.name(), volume.region(), sizeGib, volume.dropletIds(),
+                volume.description(), volume.tags(), volume.filesystemType(), volume.createdAt()));
+    }
+
     public synchronized boolean diskPresent(String name, long droplet) {
         settle();
         return volumes.values().stream().anyMatch(v -> v.name().equals(name) && v.isAttachedTo(droplet));

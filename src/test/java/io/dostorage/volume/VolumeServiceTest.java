@@ -76,8 +76,10 @@ class VolumeServiceTest {
         user.create(new NewVolume("brought", 25, REGION, "mine", null, List.of()));
 
         VolumeConflictException e = assertThrows(VolumeConflictException.class,
-                () -> a.volumes().create("brought", Map.of("size", "10")));
-        assertTrue(e.getMessage().contains("already exists with size 25 GiB (asked: 10); use it without"), e.getMessage());
+                () -> a.volumes().create("brought", Map.of("size", "30")));
+        assertTrue(e.getMessage().contains("already exists with size 25 GiB (asked: 30; to grow it, resize it in "
+                + "DigitalOcean: doctl compute volume-action resize "), e.getMessage());
+        assertEquals(List.of(), a.store().listVolumes(), "nothing recorded");
 
         Volume adopted = a.volumes().create("brought", null);
         assertEquals("25", adopted.status().get("size"));
@@ -653,6 +655,34 @@ class VolumeServiceTest {
         assertEquals(0, cloud.totalCalls(), "statvfs here, nothing asked of DigitalOcean");
         a.volumes().unmount("pgdata", "c1");
         assertNull(a.volumes().get("pgdata").status().get("fs_free"));
+    }
+
+    @Test
+    void aCreateAskingLessThanAVolumeHasTakesItAsItIsSinceDigitalOceanOnlyGrowsVolumes() {
+        a.volumes().create("pgdata", Map.of("size", "10"));
+        cloud.resize("pgdata", REGION, 25);
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
+
+        // the compose file written before the resize, on a node new to the volume, then on the first again
+        assertEquals("25", b.volumes().create("pgdata", Map.of("size", "10")).status().get("size"));
+        assertEquals("10", a.volumes().create("pgdata", Map.of("size", "10")).status().get("size"));
+        assertThrows(VolumeConflictException.class, () -> a.volumes().create("pgdata", Map.of("size", "11")));
+        assertEquals(1, cloud.volumes().size());
+    }
+
+    @Test
+    void aVolumeResizedAtDigitalOceanShowsItsNewSizeFromItsNextMount() {
+        a.volumes().create("pgdata", Map.of("size", "10"));
+        a.volumes().mount("pgdata", "c1");
+        a.volumes().unmount("pgdata", "c1");
+        cloud.resize("pgdata", REGION, 25);
+        assertEquals("10", a.volumes().get("pgdata").status().get("size"), "Get asks DigitalOcean nothing");
+
+        a.volumes().mount("pgdata", "c2");
+
+        assertEquals("25", a.volumes().get("pgdata").status().get("size"));
+        a.volumes().unmount("pgdata", "c2");
+        assertEquals("25", restart(a, a.host()).volumes().get("pgdata").status().get("size"), "kept in the state file");
     }
 
     @Test
