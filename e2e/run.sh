@@ -4,6 +4,7 @@
 #
 #   e2e/run.sh                       # all scenarios
 #   E2E_SCENARIOS="legacy two-droplets" e2e/run.sh   # a subset: legacy cp managed two-droplets compose
+#                                                    # filesystems compose-two
 #
 # Scenarios:
 #   legacy        the jar serves /run/docker/plugins/dostorage.sock (MOUNTER=block)
@@ -16,6 +17,9 @@
 #                 the seed's follow scenario, then its caveat under the takeover policies
 #   compose       docker-compose.postgres.yml (offline: busybox in place of postgres) up / stop /
 #                 up / down -v with the plugin's volume
+#   filesystems   an xfs volume; ext4 and xfs volumes resized in the emulator between two containers
+#                 (the second sees the grown filesystem); a non-root container on a volume made for its uid
+#   compose-two   the seed's compose scenario across two droplets: node1 up / stop, node2 up, same data
 #
 # Everything it starts (dockerds, plugins, emulator, registry) is stopped on exit, and every mount
 # and loop device it made is released. Logs: target/e2e/. It installs what is missing with apt-get.
@@ -29,7 +33,7 @@ REPO=$(pwd)
 [ -f target/quarkus-app/quarkus-run.jar ] && [ -f target/quarkus-aot/quarkus-run.jar ] \
   || die "no target/quarkus-app and target/quarkus-aot: run ./mvnw -B -ntp package -DskipTests first"
 
-SCENARIOS=${E2E_SCENARIOS:-legacy cp managed two-droplets compose}
+SCENARIOS=${E2E_SCENARIOS:-legacy cp managed two-droplets compose filesystems compose-two}
 E2E_RUN=/run/dostorage-e2e              # sockets, pids, device folders of the droplets
 # The droplets' device folders are under the host's /dev: the managed plugin sees the host's /dev
 # (config.json), and the emulator's links point at /dev/loopN.
@@ -501,6 +505,117 @@ scenario_compose() {
   expect_eq "and its DigitalOcean volume" 0 "$(do_volume_count pgdata)"
   scenario_end
 }
+# ---------------------------------------------------------------------------------------------
+# Scenario 6: filesystems: xfs, a volume resized in DigitalOcean, a non-root container
+# ---------------------------------------------------------------------------------------------
+# The size in KiB of the filesystem a container sees at /data (df -k: its second field).
+fs_kib() { "$1" run --rm --network none -v "$2:/data" local/busybox sh -c 'df -k /data | tail -1' | awk '{print $2}'; }
+
+# Resizes the volume in the emulator as doctl would (POST /v2/volumes/<id>/actions, type resize) and
+# waits for the action: DO grows the disk, never its filesystem.
+do_resize() {   # VOLUME SIZE_GIB
+  local id action
+  id=$(do_volume "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["volumes"][0]["id"])')
+  action=$(curl -sf -H @"$E2E_RUN/auth-header" -H 'Content-Type: application/json' -X POST \
+    -d "{\"type\":\"resize\",\"size_gigabytes\":$2,\"region\":\"nyc1\"}" "$DO_API/v2/volumes/$id/actions" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["action"]["id"])')
+  wait_for 30 "DigitalOcean's resize of $1 to $2 GiB" action_done "$action"
+}
+action_done() {
+  curl -sf -H @"$E2E_RUN/auth-header" "$DO_API/v2/actions/$1" \
+    | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["action"]["status"] == "completed" else 1)'
+}
+
+scenario_filesystems() {
+  scenario_begin "6 filesystems: xfs, grow after a resize, a non-root container"
+  start_legacy_node1
+  local mounts before after fstype vol
+
+  log "--- an xfs volume (-o fstype=xfs), written and read by two containers"
+  run docker1 volume create -d dostorage -o size=1 -o fstype=xfs xfsvol
+  mounts=$(docker1 run --rm --network none -v xfsvol:/data local/busybox sh -c \
+    "echo written-on-xfs > /data/hello && grep ' /data ' /proc/mounts")
+  log "the container's mount: $mounts"
+  expect_match "the container got an xfs filesystem" ' /data xfs ' "$mounts"
+  expect_match "mounted with DigitalOcean's recommended options (noatime, discard)" ' /data xfs [^ ]*noatime' "$mounts"
+  expect_match "and discard" ' /data xfs [^ ]*discard' "$mounts"
+  expect_eq "a second container reads the file" written-on-xfs \
+    "$(docker1 run --rm --network none -v xfsvol:/data local/busybox cat /data/hello)"
+
+  for fstype in ext4 xfs; do
+    vol=grow-$fstype
+    log "--- $fstype: resized in DigitalOcean between two containers; the second sees the larger filesystem"
+    run docker1 volume create -d dostorage -o size=1 -o fstype=$fstype "$vol"
+    before=$(docker1 run --rm --network none -v "$vol:/data" local/busybox sh -c \
+      "echo before-resize > /data/kept && df -k /data | tail -1" | awk '{print $2}')
+    wait_for 30 "$vol is released (detached) after the container" attached_to "$vol" ""
+    do_resize "$vol" 2
+    after=$(fs_kib docker1 "$vol")
+    log "$fstype filesystem: $before KiB before, $after KiB after the resize to 2 GiB"
+    check "the second container sees a larger $fstype filesystem (about 2 GiB)" [ "$after" -gt $(( before * 3 / 2 )) ]
+    expect_eq "the data written before the resize is intact" before-resize \
+      "$(docker1 run --rm --network none -v "$vol:/data" local/busybox cat /data/kept)"
+    expect_match "the plugin logged the grow, with the old and new sizes" "grew volume $vol's $fstype filesystem from" \
+      "$(cat "$LOGS/plugin-node1.log")"
+  done
+
+  log "--- a non-root container writes to a volume created for its uid (-o uid=1000 -o gid=1000 -o mode=0750)"
+  run docker1 volume create -d dostorage -o size=1 -o uid=1000 -o gid=1000 -o mode=0750 owned
+  expect_eq "uid 1000 writes and reads its file; the folder is 1000:1000, mode 750" "ok 1000 1000 750" \
+    "$(docker1 run --rm --network none --user 1000:1000 -v owned:/data local/busybox \
+        sh -c 'echo ok > /data/mine && echo "$(cat /data/mine) $(stat -c "%u %g %a" /data)"')"
+  check "without those options, uid 1000 cannot write to a fresh volume (root's folder)" sh -c \
+    "docker -H unix://$D1_SOCK volume create -d dostorage -o size=1 rootowned >/dev/null &&
+     ! docker -H unix://$D1_SOCK run --rm --network none --user 1000:1000 -v rootowned:/data local/busybox sh -c 'echo x > /data/f' 2>/dev/null"
+
+  run docker1 volume rm xfsvol grow-ext4 grow-xfs owned rootowned
+  expect_eq "the five DigitalOcean volumes were deleted" 00000 \
+    "$(for v in xfsvol grow-ext4 grow-xfs owned rootowned; do do_volume_count $v; done | tr -d '\n')"
+  scenario_end
+}
+
+# ---------------------------------------------------------------------------------------------
+# Scenario 7: the seed's compose scenario on two droplets
+# ---------------------------------------------------------------------------------------------
+# docker-compose.postgres.yml (README, "Use"): node1 up -d, writes, stop; node2 up -d with the same
+# file: the volume followed, same data; then down -v on both.
+scenario_compose_two() {
+  scenario_begin "7 docker-compose on two droplets: node1 up / stop, node2 up, same data"
+  start_legacy_node1
+  [ -n "$PID_D2" ] || start_node2
+  local compose=(docker-compose -f docker-compose.postgres.yml -f e2e/offline.compose.yml)
+  local data=/var/lib/postgresql/data
+  export COMPOSE_PROJECT_NAME=dostorage-e2e APP_IMAGE=local/busybox PLUGIN_NAME=dostorage
+  run env DOCKER_HOST="unix://$D1_SOCK" "${compose[@]}" up -d
+  wait_for 30 "node1's service wrote its first start" compose_starts_is "$D1_SOCK" 1
+  expect_eq "the DigitalOcean volume is attached to droplet 1001" 1001 "$(do_attached_to pgdata)"
+  run env DOCKER_HOST="unix://$D1_SOCK" "${compose[@]}" stop
+  wait_for 30 "node1 releases the volume after stop" attached_to pgdata ""
+  # node2's plugin lists the DigitalOcean volume but answers Get with "not found" until it is created
+  # here: so dockerd (for compose) creates it with the file's driver_opts and records them, and compose
+  # finds them as it wrote them (a volume dockerd learnt from a Get has none, and compose 1.x refuses it).
+  expect_match "node2 lists pgdata (DigitalOcean has it)" '^pgdata$' "$(docker2 volume ls -q --filter driver=dostorage)"
+  check "node2's dockerd does not know it yet (docker volume inspect fails)" sh -c "! docker -H unix://$D2_SOCK volume inspect pgdata >/dev/null 2>&1"
+  local t; t=$(date +%s)
+  run env DOCKER_HOST="unix://$D2_SOCK" "${compose[@]}" up -d
+  wait_for 30 "node2's service started with node1's data (2 starts recorded)" compose_starts_is "$D2_SOCK" 2
+  log "ok: node2's service runs with node1's data $(( $(date +%s) - t ))s after its up -d"
+  CHECKS=$((CHECKS + 1))
+  expect_eq "the DigitalOcean volume is attached to droplet 1002" 1002 "$(do_attached_to pgdata)"
+  expect_match "node2's dockerd recorded the file's driver_opts" '"size":"10"' \
+    "$(docker2 volume inspect --format '{{json .Options}}' pgdata)"
+  expect_eq "still one DigitalOcean volume named pgdata (adopted, not made again)" 1 "$(do_volume_count pgdata)"
+  run env DOCKER_HOST="unix://$D2_SOCK" "${compose[@]}" down -v
+  run env DOCKER_HOST="unix://$D1_SOCK" "${compose[@]}" down -v
+  check "down -v removed the volume on node1" not_listed docker1 pgdata
+  check "and on node2" not_listed docker2 pgdata
+  expect_eq "and its DigitalOcean volume" 0 "$(do_volume_count pgdata)"
+  scenario_end
+}
+compose_starts_is() {   # DOCKER_SOCKET N
+  [ "$(DOCKER_HOST="unix://$1" "${compose[@]}" exec -T postgres sh -c "cat $data/starts | wc -l" 2>/dev/null | tr -d ' \r')" = "$2" ]
+}
+
 starts_seen() { "${compose[@]}" exec -T postgres sh -c "cat $data/starts | wc -l" | tr -d ' \r'; }
 starts_seen_is() { [ "$(starts_seen)" = "$1" ]; }
 
@@ -511,7 +626,9 @@ for s in $SCENARIOS; do
     managed) scenario_managed ;;
     two-droplets) scenario_two_droplets ;;
     compose) scenario_compose ;;
-    *) die "unknown scenario $s (known: legacy cp managed two-droplets compose)" ;;
+    filesystems) scenario_filesystems ;;
+    compose-two) scenario_compose_two ;;
+    *) die "unknown scenario $s (known: legacy cp managed two-droplets compose filesystems compose-two)" ;;
   esac
 done
 log "all scenarios passed"

@@ -150,17 +150,32 @@ final class Lifecycle {
 
     /** See {@link VolumeService#path}. */
     Optional<Path> path(String name) {
-        Optional<StoredVolume> known = store.findVolume(name);
-        if (known.isPresent()) {
-            return Optional.ofNullable(view(known.get()).mountpoint());
-        }
-        remoteOnly(name);
-        return Optional.empty();
+        return Optional.ofNullable(view(store.findVolume(name).orElseThrow(() -> notHere(name))).mountpoint());
     }
 
     /** See {@link VolumeService#get}. */
     Volume get(String name) {
-        return store.findVolume(name).map(this::view).orElseGet(() -> view(remoteOnly(name)));
+        return store.findVolume(name).map(this::view).orElseThrow(() -> notHere(name));
+    }
+
+    /**
+     * Get and Path of a volume that was never created or adopted on this node answer "not found",
+     * even when DigitalOcean has it (List shows it). dockerd records a volume's options only when it
+     * creates the volume itself; one it learns from a Get it records without them, and docker-compose
+     * then refuses the compose file whose {@code driver_opts} differ from "none", suggesting {@code
+     * docker volume rm}, which would delete the DigitalOcean volume. Answering "not found" makes
+     * dockerd (and compose, Swarm's tasks) Create it here with its options; the Create adopts it.
+     */
+    private VolumeNotFoundException notHere(String name) {
+        boolean inDigitalOcean;
+        try {
+            inDigitalOcean = remote.find(name).isPresent();
+        } catch (CloudException e) {
+            inDigitalOcean = false;
+        }
+        return inDigitalOcean ? new VolumeNotFoundException(name, "volume " + name + " is not in use on this droplet "
+                + "(DigitalOcean has it: create it here with this plugin as its driver to use it, e.g. docker volume "
+                + "create -d <plugin> " + name + ", or compose's driver:)") : new VolumeNotFoundException(name);
     }
 
     /** See {@link VolumeService#list}. */
@@ -203,14 +218,6 @@ final class Lifecycle {
         List<String> added = OptionTags.encode(missing);
         added.forEach(tag -> cloud.tag(volume.id(), tag));
         return volume.withTags(added);
-    }
-
-    private DoVolume remoteOnly(String name) {
-        try {
-            return remote.find(name).orElseThrow(() -> new VolumeNotFoundException(name));
-        } catch (CloudException e) {
-            throw new VolumeException("looking up volume " + name + " in DigitalOcean: " + e.getMessage(), e);
-        }
     }
 
     private Volume view(StoredVolume volume) {

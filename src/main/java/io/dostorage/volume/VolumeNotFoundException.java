@@ -6,4 +6,9 @@ public class VolumeNotFoundException extends VolumeException {
     public VolumeNotFoundException(String name) {
         super("volume " + name + " not found");
     }
+
+    /** @param message why, in the words the caller should read */
+    public VolumeNotFoundException(String name, String message) {
+        super(message);
+    }
 }

@@ -224,7 +224,7 @@ public class VolumeService {
         return lifecycle.path(VolumeName.check(name));
     }
 
-    /** The volume from local state; one this node does not know, from the short-lived copy of DigitalOcean's list. */
+    /** The volume from local state, no DigitalOcean call; one never created or adopted here is not found (see Lifecycle). */
     public Volume get(String name) {
         return lifecycle.get(VolumeName.check(name));
     }

@@ -197,20 +197,29 @@ class VolumeServiceTest {
     }
 
     @Test
-    void getOfAVolumeThisNodeDoesNotKnowAsksDigitalOceansListOncePerCachePeriod() {
-        a.volumes().create("pgdata", null);
+    void getOfAVolumeNeverCreatedHereIsNotFoundNamingDigitalOceansOneSoThatDockerdCreatesItWithItsOptions() {
+        // dockerd records a volume's options only when it creates it; docker-compose refuses one it knows
+        // without them (driver_opts differ) and suggests docker volume rm, which would delete the volume.
+        a.volumes().create("pgdata", Map.of("size", "5", "subpath", "data"));
         TestNode<FakeVolumeHost> b = node(NODE_B, Map.of());
         cloud.resetCalls();
 
         for (int i = 0; i < 5; i++) {
-            assertEquals("pgdata", b.volumes().get("pgdata").name());
-            assertThrows(VolumeNotFoundException.class, () -> b.volumes().get("unknown"));
+            VolumeNotFoundException e = assertThrows(VolumeNotFoundException.class, () -> b.volumes().get("pgdata"));
+            assertTrue(e.getMessage().startsWith("volume pgdata is not in use on this droplet (DigitalOcean has it: "
+                    + "create it here with this plugin as its driver"), e.getMessage());
+            assertThrows(VolumeNotFoundException.class, () -> b.volumes().path("pgdata"));
+            assertEquals("volume unknown not found",
+                    assertThrows(VolumeNotFoundException.class, () -> b.volumes().get("unknown")).getMessage());
         }
+        assertEquals(1, cloud.totalCalls(), "DigitalOcean's list, once per LIST_CACHE_TTL");
+        assertTrue(b.volumes().list().stream().anyMatch(v -> v.name().equals("pgdata")), "List shows it");
 
-        assertEquals(1, cloud.totalCalls());
-        b.clock().advance(Duration.ofSeconds(31));
-        b.volumes().get("pgdata");
-        assertEquals(2, cloud.totalCalls());
+        Volume adopted = b.volumes().create("pgdata", Map.of("size", "5", "subpath", "data"));
+
+        assertEquals("data", adopted.status().get("subpath"));
+        assertEquals("5", b.volumes().get("pgdata").status().get("size"));
+        assertEquals(1, cloud.volumes().size(), "the same DigitalOcean volume");
     }
 
     @Test
