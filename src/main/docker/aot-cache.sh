@@ -1,7 +1,7 @@
 #!/bin/sh
 # Writes the AOT cache that the plugin's entry point names with -XX:AOTCache=FILE (JDK 24+, JEP 483:
-# classes loaded and linked ahead of time; JDK 25, JEP 515: with their method profiles, unless the
-# flags say -XX:-AOTRecordTraining, as the plugin's do), then checks that a start with those flags uses it.
+# classes loaded and linked ahead of time; JDK 25, JEP 515: with their method profiles), then checks
+# that a start with those flags uses it.
 #
 # usage: aot-cache.sh [--check] JAVA [JVM flags...] -jar JAR
 #        (the entry point exactly: Dockerfile.jvm passes its ENTRYPOINT, bench/run.sh config.json's)
