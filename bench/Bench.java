@@ -56,7 +56,10 @@ import java.util.stream.Collectors;
  * <p>Options: {@code --action-delay MS} (default 500), {@code --starts N} (5 each), {@code --seconds S}
  * of the 1-client Get run (5), {@code --idle-seconds S} (20), {@code --flags "..."} (the shipped row's JVM
  * flags instead of config.json's, for tuning experiments; a new cache is trained for them),
- * {@code --env K=V} (a plugin setting for both rows, repeatable), {@code --only startup} (no DO-call
+ * {@code --env K=V} (a plugin setting for both rows, repeatable), {@code --shipped-env K=V} (an environment
+ * variable of the shipped row only, e.g. {@code MALLOC_ARENA_MAX=2}, repeatable; its training start gets it
+ * too), {@code --idle-rss-seconds S} (10: how long the plugin idles after the mixed requests before its RSS
+ * is read again; 0 skips it), {@code --only startup} (no DO-call
  * rows, no Get run, no idle count: for flag experiments), {@code --json FILE}, {@code --keep} (keep the /tmp/dsbench-* folder with the logs).
  */
 public class Bench {
@@ -90,12 +93,20 @@ public class Bench {
     static String loadAtStart;
     /** Extra plugin settings (--env K=V), e.g. ACTION_POLL_INITIAL=50ms to weigh poll intervals. */
     static final Map<String, String> PLUGIN_ENV = new LinkedHashMap<>();
+    /** Environment of the shipped row only (--shipped-env K=V), e.g. MALLOC_ARENA_MAX=2: the JVM's, not a plugin setting. */
+    static final Map<String, String> SHIPPED_ENV = new LinkedHashMap<>();
+    /** Seconds the plugin is left idle after the 1,000 mixed requests before its RSS is read again. */
+    static int idleRssSeconds = 10;
 
     /** Rows of the table, in order: what, shipped, reference, target. */
     static final List<String[]> ROWS = new ArrayList<>();
 
     /** One runtime under test: its java, its packaged app and its JVM flags (with paths of this machine). */
-    record Runtime(String key, String java, Path appDir, List<String> flags, String describe) {
+    record Runtime(String key, String java, Path appDir, List<String> flags, String describe, Map<String, String> env) {
+        Runtime(String key, String java, Path appDir, List<String> flags, String describe) {
+            this(key, java, appDir, flags, describe, Map.of());
+        }
+
         Map<String, Object> json() {
             return RESULTS.computeIfAbsent(key, k -> new LinkedHashMap<>());
         }
@@ -122,6 +133,11 @@ public class Bench {
                     String[] kv = args[++i].split("=", 2);
                     PLUGIN_ENV.put(kv[0], kv[1]);
                 }
+                case "--shipped-env" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    SHIPPED_ENV.put(kv[0], kv[1]);
+                }
+                case "--idle-rss-seconds" -> idleRssSeconds = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -172,15 +188,17 @@ public class Bench {
         command.addAll(local);
         command.addAll(List.of("-jar", appDir.resolve("quarkus-run.jar").toString()));
         long t0 = System.nanoTime();
-        String output = exec(command);
+        String output = exec(command, SHIPPED_ENV);
         System.err.print(output);
         Path cache = Path.of(local.stream().filter(f -> f.startsWith("-XX:AOTCache=")).findFirst().orElseThrow()
                 .substring("-XX:AOTCache=".length()));
         String describe = "jlink'd " + javaVersion(shippedJava) + " (" + du(Path.of(shippedJava).getParent().getParent())
                 + " MiB), aot-jar, AOT cache " + Files.size(cache) / (1024 * 1024) + " MiB (trained and checked with -XX:AOTMode=on by "
                 + "src/main/docker/aot-cache.sh in " + ms(System.nanoTime() - t0) + " ms); flags ("
-                + (flagsOverride != null ? "--flags" : "config.json") + "): `" + String.join(" ", flags) + "`";
-        return new Runtime("shipped", shippedJava, appDir, local, describe);
+                + (flagsOverride != null ? "--flags" : "config.json") + "): `" + String.join(" ", flags) + "`"
+                + (SHIPPED_ENV.isEmpty() ? "" : "; environment (--shipped-env): `" + SHIPPED_ENV.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" ")) + "`");
+        return new Runtime("shipped", shippedJava, appDir, local, describe, Map.copyOf(SHIPPED_ENV));
     }
 
     /**
@@ -229,6 +247,8 @@ public class Bench {
         // 1. Start -> socket answers, fresh state folder each time; the two rows take turns.
         Map<Runtime, List<Long>> startMs = new LinkedHashMap<>();
         Map<Runtime, List<Long>> startRss = new LinkedHashMap<>();
+        Map<Runtime, List<Long>> startAnon = new LinkedHashMap<>();
+        Map<Runtime, List<Long>> startFile = new LinkedHashMap<>();
         for (int i = 0; i < starts; i++) {
             List<Runtime> order = i % 2 == 0 ? List.of(shipped, reference) : List.of(reference, shipped);
             for (Runtime r : order) {
@@ -236,6 +256,8 @@ public class Bench {
                 long ms = p.awaitReady(Duration.ofSeconds(60));
                 startMs.computeIfAbsent(r, k -> new ArrayList<>()).add(ms);
                 startRss.computeIfAbsent(r, k -> new ArrayList<>()).add(p.rssKib());
+                startAnon.computeIfAbsent(r, k -> new ArrayList<>()).add(p.kib("RssAnon"));
+                startFile.computeIfAbsent(r, k -> new ArrayList<>()).add(p.kib("RssFile"));
                 p.stop();
                 System.err.printf("  start %d, %s: socket answered after %d ms%n", i + 1, r.key, ms);
             }
@@ -248,7 +270,9 @@ public class Bench {
                 "shipped ≤ 0.55 × reference: " + String.format(Locale.ROOT, "%.2f", s / (double) ref));
         shipped.json().put("start_ms_median", s);
         reference.json().put("start_ms_median", ref);
-        row("RSS just after start (median)", mib(median(startRss.get(shipped))), mib(median(startRss.get(reference))), "");
+        row("RSS just after start (median; of it RssAnon and RssFile, medians)",
+                mib(median(startRss.get(shipped))) + " (anon " + mib(median(startAnon.get(shipped))) + ", file " + mib(median(startFile.get(shipped))) + ")",
+                mib(median(startRss.get(reference))) + " (anon " + mib(median(startAnon.get(reference))) + ", file " + mib(median(startFile.get(reference))) + ")", "");
         shipped.json().put("rss_after_start_mib", mibNumber(median(startRss.get(shipped))));
         reference.json().put("rss_after_start_mib", mibNumber(median(startRss.get(reference))));
 
@@ -305,10 +329,22 @@ public class Bench {
             resetCalls();
             long mixedMs = mixed(p, c, 1000);
             long rss = p.rssKib();
-            out.put("RSS after warm-up + 1,000 mixed requests (VmRSS)\t≤ 100 MiB", mib(rss) + " (" + p.status("Threads") + " threads)");
+            long anon = p.kib("RssAnon");
+            long file = p.kib("RssFile");
+            out.put("RSS after warm-up + 1,000 mixed requests (VmRSS; of it RssAnon, RssFile)\t≤ 100 MiB",
+                    mib(rss) + " (anon " + mib(anon) + ", file " + mib(file) + "; " + p.status("Threads") + " threads)");
             r.json().put("rss_after_load_mib", mibNumber(rss));
+            r.json().put("rss_after_load_anon_mib", mibNumber(anon));
+            r.json().put("rss_after_load_file_mib", mibNumber(file));
             out.put("1,000 mixed requests (Get/Path/List/Capabilities/Mount/Unmount of a 2nd caller), one client",
                     mixedMs + " ms, DO calls " + calls());
+            if (idleRssSeconds > 0) {
+                Thread.sleep(idleRssSeconds * 1000L);
+                long idle = p.rssKib();
+                out.put("RSS " + idleRssSeconds + " s later, idle (VmRSS; of it RssAnon, RssFile)",
+                        mib(idle) + " (anon " + mib(p.kib("RssAnon")) + ", file " + mib(p.kib("RssFile")) + ")");
+                r.json().put("rss_idle_mib", mibNumber(idle));
+            }
         }
         if (!only.equals("startup")) {
             double p99 = getOneClient(p, out);
@@ -714,6 +750,7 @@ public class Bench {
             env.put("DEVICE_DIR", emulatorDevices.toString());
             env.put("MOUNTER", "folder");
             env.putAll(PLUGIN_ENV);
+            env.putAll(r.env());
             env.putAll(extraEnv);
             long t0 = System.nanoTime();
             Process process = b.start();
@@ -748,7 +785,12 @@ public class Bench {
         }
 
         long rssKib() throws IOException {
-            return Long.parseLong(status("VmRSS").replaceAll("[^0-9]", ""));
+            return kib("VmRSS");
+        }
+
+        /** A kB field of /proc/PID/status: VmRSS = RssAnon + RssFile + RssShmem. */
+        long kib(String field) throws IOException {
+            return Long.parseLong(status(field).replaceAll("[^0-9]", ""));
         }
 
         /** A field of /proc/PID/status. */
@@ -927,7 +969,13 @@ public class Bench {
     }
 
     static String exec(List<String> command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return exec(command, Map.of());
+    }
+
+    static String exec(List<String> command, Map<String, String> env) throws Exception {
+        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
+        b.environment().putAll(env);
+        Process process = b.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
             fail(String.join(" ", command) + " failed with exit " + process.exitValue() + ":\n" + output);

@@ -3,7 +3,8 @@
 # the shipped runtime and the reference (Java 17, fast-jar, AppCDS) side by side against the standalone
 # DigitalOcean emulator and prints one Markdown table. No root needed (MOUNTER=folder). See README "Benchmark".
 #   bench/run.sh [--no-build] [--json FILE] [--action-delay MS] [--starts N] [--seconds S] [--idle-seconds S]
-#                [--flags "shipped JVM flags instead of config.json's"] [--env K=V]... [--only startup] [--keep]
+#                [--flags "shipped JVM flags instead of config.json's"] [--env K=V]... [--shipped-env K=V]...
+#                [--idle-rss-seconds S] [--only startup] [--keep]
 # JDK25_HOME: the JDK 25 that jlink makes the shipped runtime from (default: the machine's Temurin 25);
 # REFERENCE_JAVA_HOME: the Java 17 of the reference row (default: JAVA_HOME, else the default java's).
 set -euo pipefail

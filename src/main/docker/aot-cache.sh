@@ -21,6 +21,7 @@
 # up, io.dostorage.aot.TrainingCalls sends it what dockerd sends (Activate, Capabilities, Create, Get,
 # List, Mount, Path, Unmount, Remove), so that the request path is in the cache too; then it is stopped.
 set -eu
+set -f # the flags are words, not file patterns (-XX:CompileCommand=MemLimit,*.*,2m)
 check_only=false
 if [ "${1:-}" = --check ]; then check_only=true; shift; fi
 [ $# -ge 3 ] || { echo "usage: aot-cache.sh [--check] JAVA [JVM flags...] -jar JAR" >&2; exit 2; }
