@@ -1,4 +1,4 @@
-# Helpers of the end-to-end stage (sourced by e2e/run.sh).
+# Helpers of the end-to-end and swarm stages (sourced by e2e/run.sh and e2e/swarm.sh).
 
 E2E_T0=$(date +%s)
 SUMMARY=()          # one line per finished scenario
@@ -108,4 +108,22 @@ do_attached_to() {   # prints the droplet ids the volume is attached to, or noth
 }
 do_volume_count() {
   do_volume "$1" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["volumes"]))'
+}
+
+# Installs with apt-get the Debian packages of what the stage runs that the machine lacks: those both
+# stages need, and the stage's own (PACKAGE...: tool-checked by the caller).
+install_missing() {
+  local need=("$@")
+  command -v dockerd >/dev/null || need+=(docker.io)
+  [ -x /bin/busybox ] || need+=(busybox-static)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v docker-registry >/dev/null || need+=(docker-registry)
+  command -v docker-compose >/dev/null || need+=(docker-compose)
+  command -v curl >/dev/null || need+=(curl)
+  command -v python3 >/dev/null || need+=(python3)
+  if [ ${#need[@]} -gt 0 ]; then
+    log "installing: ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
 }

@@ -142,19 +142,8 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------
 setup_t0=$(date +%s)
 need=()
-command -v dockerd >/dev/null || need+=(docker.io)
-[ -x /bin/busybox ] || need+=(busybox-static)
-command -v debootstrap >/dev/null || need+=(debootstrap)
-command -v docker-registry >/dev/null || need+=(docker-registry)
-command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v mkfs.xfs >/dev/null || need+=(xfsprogs)
-command -v curl >/dev/null || need+=(curl)
-command -v python3 >/dev/null || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing: ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+install_missing "${need[@]}"
 # Debian's docker CLI matches Debian's dockerd; another docker earlier in PATH may not.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 

@@ -173,7 +173,7 @@ final class Lifecycle {
         } catch (CloudException e) {
             inDigitalOcean = false;
         }
-        return inDigitalOcean ? new VolumeNotFoundException(name, "volume " + name + " is not in use on this droplet "
+        return inDigitalOcean ? new VolumeNotFoundException(name, "is not in use on this droplet "
                 + "(DigitalOcean has it: create it here with this plugin as its driver to use it, e.g. docker volume "
                 + "create -d <plugin> " + name + ", or compose's driver:)") : new VolumeNotFoundException(name);
     }

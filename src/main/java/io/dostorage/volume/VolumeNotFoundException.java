@@ -7,8 +7,8 @@ public class VolumeNotFoundException extends VolumeException {
         super("volume " + name + " not found");
     }
 
-    /** @param message why, in the words the caller should read */
-    public VolumeNotFoundException(String name, String message) {
-        super(message);
+    /** @param why what follows "volume NAME" in the message, in the words the caller should read */
+    public VolumeNotFoundException(String name, String why) {
+        super("volume " + name + " " + why);
     }
 }
