@@ -254,6 +254,7 @@ public class Bench {
             for (Runtime r : order) {
                 Plugin p = Plugin.launch(r, work.resolve(r.key + "-start-" + i), Map.of());
                 long ms = p.awaitReady(Duration.ofSeconds(60));
+                p.checkSqliteLibrary(r);
                 startMs.computeIfAbsent(r, k -> new ArrayList<>()).add(ms);
                 startRss.computeIfAbsent(r, k -> new ArrayList<>()).add(p.rssKib());
                 startAnon.computeIfAbsent(r, k -> new ArrayList<>()).add(p.kib("RssAnon"));
@@ -786,6 +787,25 @@ public class Bench {
 
         long rssKib() throws IOException {
             return kib("VmRSS");
+        }
+
+        /**
+         * Fails unless the process mapped sqlite-jdbc's library from the folder its flags name with
+         * -Dorg.sqlite.lib.path (the driver would otherwise extract its jar's copy to a temporary file
+         * without a word, and the row would measure that).
+         */
+        void checkSqliteLibrary(Runtime runtime) throws IOException {
+            String folder = runtime.flags.stream().filter(f -> f.startsWith("-Dorg.sqlite.lib.path="))
+                    .map(f -> f.substring("-Dorg.sqlite.lib.path=".length())).findFirst().orElse(null);
+            if (folder == null) {
+                return;
+            }
+            String maps = Files.readString(Path.of("/proc/" + process.pid() + "/maps"));
+            if (!maps.contains(folder + "/libsqlitejdbc.so")) {
+                fail(runtime.key + ": the plugin did not load sqlite-jdbc's library from " + folder
+                        + " (-Dorg.sqlite.lib.path); its mapped sqlite libraries: " + maps.lines()
+                        .filter(l -> l.contains("sqlite")).map(l -> l.substring(l.lastIndexOf(' ') + 1)).distinct().toList());
+            }
         }
 
         /** A kB field of /proc/PID/status: VmRSS = RssAnon + RssFile + RssShmem. */

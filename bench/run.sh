@@ -24,5 +24,11 @@ if [ ! -x target/java-runtime/bin/java ] || [ src/main/docker/jlink.sh -nt targe
    || [ "$JDK25_HOME/release" -nt target/java-runtime/release ]; then
   sh src/main/docker/jlink.sh "$JDK25_HOME" target/java-runtime >&2
 fi
+# sqlite-jdbc's native library where config.json's entry point loads it from (/opt/dostorage/native in
+# the image, target/quarkus-aot/native here), made by the image's script.
+sqlite_jar=$(ls target/quarkus-aot/lib/main/org.xerial.sqlite-jdbc-*.jar)
+if [ ! -s target/quarkus-aot/native/libsqlitejdbc.so ] || [ "$sqlite_jar" -nt target/quarkus-aot/native/libsqlitejdbc.so ]; then
+  sh src/main/docker/sqlite-native.sh "$JDK25_HOME" "$sqlite_jar" target/quarkus-aot/native >&2
+fi
 exec "$REFERENCE_JAVA_HOME/bin/java" bench/Bench.java --shipped-java target/java-runtime/bin/java \
   --reference-java "$REFERENCE_JAVA_HOME/bin/java" "$@"

@@ -98,6 +98,21 @@ class SettingsDocumentedTest {
         assertEquals(List.of("-jar", "/opt/dostorage/quarkus-run.jar"), entrypoint.subList(entrypoint.size() - 2, entrypoint.size()));
     }
 
+    /**
+     * The image's sqlite-jdbc jar holds no native library (src/main/docker/sqlite-native.sh): the entry
+     * point must name the folder the Dockerfile puts it in, or the plugin cannot open its state.
+     */
+    @Test
+    void theEntryPointLoadsSqliteFromTheFolderTheImageFills() throws IOException {
+        JsonNode entrypoint = new ObjectMapper().readTree(Path.of("config.json").toFile()).get("entrypoint");
+        List<String> flags = strings(entrypoint);
+        assertTrue(flags.contains("-Dorg.sqlite.lib.path=/opt/dostorage/native") && flags.contains("-Dorg.sqlite.lib.name=libsqlitejdbc.so"),
+                "config.json's entry point names sqlite-jdbc's library folder and file: " + flags);
+        String dockerfile = Files.readString(Path.of("Dockerfile.jvm"));
+        assertTrue(dockerfile.contains("sqlite-native.sh") && dockerfile.contains("COPY --from=jdk /tmp/sqlite-out/native/ /opt/dostorage/native/"),
+                "Dockerfile.jvm copies the library made by sqlite-native.sh to /opt/dostorage/native/");
+    }
+
     private static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
