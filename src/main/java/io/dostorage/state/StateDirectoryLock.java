@@ -1,11 +1,9 @@
 package io.dostorage.state;
 
 import io.dostorage.config.PluginConfig;
-import io.quarkus.flyway.FlywayConfigurationCustomizer;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -24,8 +22,7 @@ import java.nio.file.StandardOpenOption;
  * <p>Netty unlinks a socket path before binding it, so a second plugin process started by mistake
  * would silently steal the socket of a running one, and two processes would share one database.
  * An exclusive lock on {@code <STATE_DIR>/lock} prevents both: the second process fails to start.
- * It runs as a Flyway customizer because that is the earliest hook before the database is opened
- * (a {@code StartupEvent} observer runs after the migration).
+ * {@link StateDatabase} takes it before it opens or migrates the database.
  *
  * <p>The lock guards against another <em>process</em> only. It is released when the application
  * shuts down, because dev mode's live reload shuts the old application down and starts a new one
@@ -39,7 +36,7 @@ import java.nio.file.StandardOpenOption;
  * it, as that would silently unlock the folder for other processes.
  */
 @Singleton
-class StateDirectoryLock implements FlywayConfigurationCustomizer {
+class StateDirectoryLock {
 
     private static final Logger LOG = Logger.getLogger(StateDirectoryLock.class);
 
@@ -54,11 +51,6 @@ class StateDirectoryLock implements FlywayConfigurationCustomizer {
 
     StateDirectoryLock(Path stateDir) {
         this.stateDir = stateDir;
-    }
-
-    @Override
-    public void customize(FluentConfiguration configuration) {
-        acquire();
     }
 
     synchronized void acquire() {
