@@ -1,8 +1,6 @@
 package io.dostorage.host;
 
-import java.io.IOException;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
+import java.io.File;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -18,14 +16,21 @@ import java.util.Optional;
 public record FilesystemSpace(long sizeBytes, long freeBytes) {
 
     /**
-     * The filesystem at {@code folder}, by statvfs(3) (the JDK's {@link FileStore} on Linux); empty when
-     * it cannot be read. Local only: no device I/O, the kernel answers from the filesystem's counters.
+     * The filesystem at {@code folder}, by statvfs(3); empty when it cannot be read. Local only: no
+     * device I/O, the kernel answers from the filesystem's counters. {@link File#getTotalSpace()} and
+     * {@link File#getUsableSpace()} are statvfs(3) and nothing else; {@code Files.getFileStore} would
+     * first find the folder's entry in the mount table (reading {@code /proc/mounts} and stat(2)-ing
+     * mount points), which on a host of many containers costs far more than the Get it answers.
      */
     static Optional<FilesystemSpace> of(Path folder) {
         try {
-            FileStore store = Files.getFileStore(folder);
-            return Optional.of(new FilesystemSpace(store.getTotalSpace(), store.getUsableSpace()));
-        } catch (IOException | SecurityException e) {
+            File file = folder.toFile();
+            long size = file.getTotalSpace(); // 0 when statvfs fails (no such folder, no permission)
+            if (size == 0) {
+                return Optional.empty();
+            }
+            return Optional.of(new FilesystemSpace(size, file.getUsableSpace()));
+        } catch (SecurityException | UnsupportedOperationException e) {
             return Optional.empty();
         }
     }
