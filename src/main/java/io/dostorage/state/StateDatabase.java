@@ -50,7 +50,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * validate unchanged.
  */
 @Singleton
-class StateDatabase {
+public class StateDatabase {
 
     private static final Logger LOG = Logger.getLogger(StateDatabase.class);
 
@@ -81,6 +81,16 @@ class StateDatabase {
     @Singleton
     DataSource dataSource() {
         lock.acquire(); // creates the folder; fails if another process has it
+        ReusedConnections connections = connections(stateDir);
+        migrate(connections, stateDir);
+        return connections;
+    }
+
+    /**
+     * The state file at {@code stateDir} migrated, without the folder's lock: for tests, which open a
+     * folder the way the plugin does; the plugin itself gets its {@link DataSource} from CDI.
+     */
+    public static DataSource migrated(Path stateDir) {
         ReusedConnections connections = connections(stateDir);
         migrate(connections, stateDir);
         return connections;

@@ -2,9 +2,8 @@ package io.dostorage.support;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dostorage.state.Boot;
+import io.dostorage.state.StateDatabase;
 import io.dostorage.state.VolumeStore;
-import org.flywaydb.core.Flyway;
-import org.sqlite.SQLiteDataSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-/** A real SQLite state file in a folder, migrated by the production migrations. */
+/** A real SQLite state file in a folder, opened and migrated as the plugin does it (without the folder lock). */
 public final class TestState {
 
     public static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
@@ -34,10 +33,6 @@ public final class TestState {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        SQLiteDataSource dataSource = new SQLiteDataSource();
-        dataSource.setUrl("jdbc:sqlite:" + stateDir.resolve("state.db") + "?journal_mode=WAL&busy_timeout=5000&foreign_keys=true");
-        dataSource.setEnforceForeignKeys(true);
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-        return new VolumeStore(dataSource, new ObjectMapper(), Clock.fixed(NOW, ZoneOffset.UTC), boot);
+        return new VolumeStore(StateDatabase.migrated(stateDir), new ObjectMapper(), Clock.fixed(NOW, ZoneOffset.UTC), boot);
     }
 }
