@@ -15,6 +15,7 @@ import javax.sql.ConnectionEvent;
 import javax.sql.ConnectionEventListener;
 import javax.sql.DataSource;
 import javax.sql.PooledConnection;
+import java.io.FileNotFoundException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -39,7 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * as a {@link DataSource} that reuses a few connections.
  *
  * <p>Why not Quarkus' datasource (Agroal) and its Flyway extension: they bring a JTA transaction
- * manager (Narayana) that nothing here uses, and with them some 370 classes that the JVM loads at
+ * manager (Narayana) that nothing here uses, and with them some 380 classes that the JVM loads at
  * every start (with an AOT cache, JEP 483, it loads every class of the cache) and time of every start
  * (docs/benchmark.md measures both). SQLite needs no pool to speak of: one process, one file.
  *
@@ -81,9 +82,7 @@ public class StateDatabase {
     @Singleton
     DataSource dataSource() {
         lock.acquire(); // creates the folder; fails if another process has it
-        ReusedConnections connections = connections(stateDir);
-        migrate(connections, stateDir);
-        return connections;
+        return migrated(stateDir);
     }
 
     /**
@@ -104,7 +103,7 @@ public class StateDatabase {
     }
 
     void close(@Disposes DataSource dataSource) {
-        ((ReusedConnections) dataSource).close();
+        ((ReusedConnections) dataSource).close(); // migrated() makes only these
     }
 
     /** Brings the state file at {@code stateDir} to the newest schema. */
@@ -155,7 +154,7 @@ public class StateDatabase {
         public Reader read() {
             InputStream in = StateDatabase.class.getClassLoader().getResourceAsStream(getAbsolutePath());
             if (in == null) {
-                throw new UncheckedIOException(new java.io.FileNotFoundException(
+                throw new UncheckedIOException(new FileNotFoundException(
                         "migration " + getAbsolutePath() + " is not on the class path"));
             }
             return new InputStreamReader(in, StandardCharsets.UTF_8);
