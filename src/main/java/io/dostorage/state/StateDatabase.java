@@ -15,7 +15,9 @@ import javax.sql.ConnectionEvent;
 import javax.sql.ConnectionEventListener;
 import javax.sql.DataSource;
 import javax.sql.PooledConnection;
+import java.io.BufferedReader;
 import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -24,15 +26,19 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
 
 /**
  * The state file, {@code <STATE_DIR>/state.db}: the folder locked against other processes first
@@ -108,6 +114,10 @@ public class StateDatabase {
 
     /** Brings the state file at {@code stateDir} to the newest schema. */
     static void migrate(DataSource dataSource, Path stateDir) {
+        if (upToDate(dataSource)) {
+            LOG.infof("State file %s: schema version %s, up to date", stateDir.resolve("state.db"), version(MIGRATIONS.get(MIGRATIONS.size() - 1)));
+            return;
+        }
         try {
             Flyway.configure()
                     .dataSource(dataSource)
@@ -119,6 +129,71 @@ public class StateDatabase {
         } catch (FlywayException e) {
             throw new StateException("migrating the state file " + stateDir.resolve("state.db") + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the file's history ({@code flyway_schema_history}) records exactly {@link #MIGRATIONS},
+     * in order, each applied with success and with its script's checksum: the one case in which
+     * Flyway's migrate validates and then applies nothing. The plugin then does not run Flyway, which
+     * would be the first user of some 375 classes and of its SQL parser at every start (every boot of
+     * a droplet and every {@code docker plugin enable} finds its file up to date). Anything else (a
+     * new file, a migration added since, a file written by a newer plugin, an edited script, a failed
+     * row, no readable history) goes to Flyway, which migrates or refuses as it always did.
+     */
+    static boolean upToDate(DataSource dataSource) {
+        List<String> expected = MIGRATIONS.stream()
+                .map(m -> version(m) + " " + LOCATION + "/" + m + " SQL " + checksum(m) + " true").toList();
+        List<String> recorded = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection(); Statement s = connection.createStatement()) {
+            try (ResultSet table = s.executeQuery(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flyway_schema_history'")) {
+                if (!table.next()) {
+                    return false;
+                }
+            }
+            try (ResultSet row = s.executeQuery("SELECT version, script, type, checksum, success FROM flyway_schema_history "
+                    + "ORDER BY installed_rank")) {
+                while (row.next()) {
+                    recorded.add(row.getString(1) + " " + row.getString(2) + " " + row.getString(3) + " "
+                            + row.getObject(4) + " " + row.getBoolean(5));
+                }
+            }
+        } catch (SQLException e) {
+            return false; // Flyway opens the file next, and says what is wrong with it
+        }
+        return recorded.equals(expected);
+    }
+
+    /** The version Flyway reads from a migration's name: {@code V3__x.sql} is 3, {@code V1_2__x.sql} 1.2. */
+    static String version(String migration) {
+        return migration.substring(1, migration.indexOf("__")).replace('_', '.');
+    }
+
+    /**
+     * A migration's checksum as Flyway 12 computes it (its {@code ChecksumCalculator}): a CRC-32 of the
+     * script's lines in UTF-8, without their line ends and without a byte-order mark; a test compares
+     * it with what Flyway records.
+     */
+    static int checksum(String migration) {
+        CRC32 crc = new CRC32();
+        try (BufferedReader lines = new BufferedReader(script(migration), 4096)) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                crc.update((line.startsWith("\uFEFF") ? line.substring(1) : line).getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return (int) crc.getValue();
+    }
+
+    /** A migration's script, from the class path. */
+    private static Reader script(String migration) {
+        String path = LOCATION + "/" + migration;
+        InputStream in = StateDatabase.class.getClassLoader().getResourceAsStream(path);
+        if (in == null) {
+            throw new UncheckedIOException(new FileNotFoundException("migration " + path + " is not on the class path"));
+        }
+        return new InputStreamReader(in, StandardCharsets.UTF_8);
     }
 
     /** {@link #MIGRATIONS} as Flyway reads them, from the class path. */
@@ -152,12 +227,7 @@ public class StateDatabase {
 
         @Override
         public Reader read() {
-            InputStream in = StateDatabase.class.getClassLoader().getResourceAsStream(getAbsolutePath());
-            if (in == null) {
-                throw new UncheckedIOException(new FileNotFoundException(
-                        "migration " + getAbsolutePath() + " is not on the class path"));
-            }
-            return new InputStreamReader(in, StandardCharsets.UTF_8);
+            return script(file);
         }
 
         @Override

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,56 @@ class StateDatabaseTest {
                 "3 db/migration/V3__counted_references_and_kept_answers.sql 2128402066 true"), history);
         StateDatabase.migrate(db, dir); // a restart: up to date, nothing applied
         assertEquals(3, count(db, "SELECT count(*) FROM flyway_schema_history"));
+        db.close();
+    }
+
+    /**
+     * What a restart finds: the file Flyway migrated is recognised as up to date without Flyway (the
+     * checksums computed here are those Flyway recorded), and opening it again applies nothing.
+     */
+    @Test
+    void aFileFlywayMigratedIsFoundUpToDateWithoutFlyway() throws Exception {
+        StateDatabase.ReusedConnections db = open();
+        assertFalse(StateDatabase.upToDate(db), "a new file");
+        StateDatabase.migrate(db, dir);
+        assertTrue(StateDatabase.upToDate(db), "the file Flyway has just migrated");
+        StateDatabase.migrate(db, dir);
+        assertEquals(3, count(db, "SELECT count(*) FROM flyway_schema_history"));
+        db.close();
+    }
+
+    /** An upgrade: a file written by a release that had fewer migrations gets the rest from Flyway. */
+    @Test
+    void aFileWithMigrationsStillToApplyIsMigratedByFlyway() throws Exception {
+        StateDatabase.ReusedConnections db = open();
+        StateDatabase.migrate(db, dir);
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            // The file as a release before V3 left it: V3's changes and its history row undone.
+            s.executeUpdate("DROP TABLE kept_answer");
+            s.executeUpdate("ALTER TABLE mount_reference DROP COLUMN mounts");
+            s.executeUpdate("ALTER TABLE mount_reference DROP COLUMN boot_id");
+            s.executeUpdate("DELETE FROM flyway_schema_history WHERE version = '3'");
+        }
+        assertFalse(StateDatabase.upToDate(db), "V3 is not in the history");
+        StateDatabase.migrate(db, dir);
+        assertTrue(StateDatabase.upToDate(db), "V3 applied");
+        assertEquals(0, count(db, "SELECT count(*) FROM kept_answer"));
+        db.close();
+    }
+
+    /** A newer release's file (a migration this one does not know) is not taken as up to date. */
+    @Test
+    void aFileWithAMigrationThisReleaseDoesNotKnowIsLeftToFlyway() throws Exception {
+        StateDatabase.ReusedConnections db = open();
+        StateDatabase.migrate(db, dir);
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, "
+                    + "installed_by, installed_on, execution_time, success) SELECT 4, '4', 'later', 'SQL', "
+                    + "'db/migration/V4__later.sql', 7, installed_by, installed_on, 0, 1 FROM flyway_schema_history WHERE version = '3'");
+        }
+        assertFalse(StateDatabase.upToDate(db));
+        StateDatabase.migrate(db, dir); // Flyway, as before this check: a future migration is ignored
+        assertEquals(4, count(db, "SELECT count(*) FROM flyway_schema_history"));
         db.close();
     }
 
