@@ -1,6 +1,7 @@
 package io.dostorage.host;
 
 import io.dostorage.deadline.Deadline;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -32,6 +33,8 @@ public class BlockDeviceHost implements VolumeHost {
 
     /** The mounts of this process's mount namespace, which are the ones {@code mount} changes. */
     public static final Path DEFAULT_MOUNT_TABLE = Path.of("/proc/self/mountinfo");
+
+    private static final Logger LOG = Logger.getLogger(BlockDeviceHost.class);
 
     static final Duration DEFAULT_POLL = Duration.ofMillis(100);
 
@@ -90,8 +93,9 @@ public class BlockDeviceHost implements VolumeHost {
      * <li>An ext4 or xfs filesystem already on the device that is smaller than its device (the volume
      *     was resized) is grown to the device, ext4 before the mount, xfs right after it
      *     ({@link FilesystemGrowth}); a grow that fails is logged and the volume mounted as it was.</li>
-     * <li>A filesystem made now gets the spec's owner, group and mode on its root, once mounted; one
-     *     that was there is never changed.</li>
+     * <li>A filesystem made now gets the spec's owner, group and mode on its root, once mounted; so does
+     *     one whose root is still as mkfs made it ({@link Ownership#asMade}: an earlier Mount stopped
+     *     between its mkfs and its mount). One that was there otherwise is never changed.</li>
      * <li>A partition table or any other signature: {@link DeviceRefusedException}; the device is not
      *     written to and nothing is mounted.</li>
      * <li>Already mounted at {@code target} from this device: nothing to do. Something else mounted at
@@ -139,9 +143,15 @@ public class BlockDeviceHost implements VolumeHost {
             throw new HostException(doing + ": " + result.commandLine() + " succeeded, but " + mountTable
                     + " shows no mount of " + device + " there; is this process in the mount namespace it reads?");
         }
-        if (ready.made() && !spec.owner().isNone()) {
+        if (!spec.owner().isNone()) {
             try {
-                spec.owner().applyTo(point, true);
+                if (ready.made()) {
+                    spec.owner().applyTo(point, true);
+                } else if (Ownership.asMade(point)) {
+                    LOG.infof("volume %s: its filesystem's root is still as mkfs made it (empty, root's, 0755): an earlier "
+                            + "Mount stopped before giving it %s; giving it now", volume, spec.owner());
+                    spec.owner().applyTo(point, true);
+                }
             } catch (IOException e) {
                 throw new HostException(doing + ": giving the new filesystem's root " + spec.owner() + ": " + e, e);
             }

@@ -5,6 +5,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The owner, group and permissions the plugin gives a folder it makes for a volume: a new filesystem's
@@ -54,6 +56,25 @@ public record Ownership(Integer uid, Integer gid, Integer mode) {
         }
         if (mode != null) {
             Files.setAttribute(folder, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
+    /**
+     * Whether {@code root}, a filesystem's root, is as mkfs leaves it: owned by root:root with mode
+     * 0755, holding nothing but ext2/3/4's {@code lost+found} (mke2fs(8) and mkfs.xfs(8) make the root so).
+     * Such a root holds nothing of anyone's, so giving it the owner asked for changes no data: this is
+     * how a Mount finishes what an earlier one began when it stopped between the mkfs and the mount (its
+     * caller's deadline passed, the mount failed, the plugin crashed), which would otherwise leave a
+     * container that runs as {@code uid} a root it may not write to, for good.
+     */
+    static boolean asMade(Path root) throws IOException {
+        Map<String, Object> attributes = Files.readAttributes(root, "unix:uid,gid,mode", LinkOption.NOFOLLOW_LINKS);
+        if ((Integer) attributes.get("uid") != 0 || (Integer) attributes.get("gid") != 0
+                || ((Integer) attributes.get("mode") & 07777) != 0755) {
+            return false;
+        }
+        try (Stream<Path> entries = Files.list(root)) {
+            return entries.allMatch(entry -> entry.getFileName().toString().equals("lost+found"));
         }
     }
 

@@ -275,6 +275,7 @@ class BlockDeviceHostTest {
         attach("made");
         Path kept = Files.createDirectories(root.resolve("kept"));
         Files.setAttribute(kept, "unix:mode", 0755);
+        Files.writeString(kept.resolve("PG_VERSION"), "16"); // a filesystem in use
         signatures.put(attach("kept"), filesystem("ext4"));
         // The simulated mount mounts nothing: the folder stands in for the new filesystem's root.
         Ownership mine = new Ownership(ownUid(), ownGid(), 0750);
@@ -1040,6 +1041,43 @@ class BlockDeviceHostTest {
             assertEquals(List.of(999, 998, 0700), owner(data), "nor a sub-folder that was there");
             assertEquals(1, real.count("mkfs.ext4"));
             System.err.println("device " + device + " formatted once, owners applied once");
+            realHost.unmount(target);
+        }
+
+        /**
+         * A Mount that stopped after its mkfs (dockerd's deadline passed, the mount failed, a crash) left
+         * a filesystem whose root nobody was given: the next Mount gives it, the one after never again.
+         */
+        @Test
+        void aFilesystemMadeByAMountThatStoppedBeforeItsOwnerGetsItsOwnerFromTheNextMount() throws IOException {
+            ext4Volume("pgdata"); // made, never mounted: as the Mount that stopped left it
+            Path target = root.resolve("pgdata");
+
+            realHost.mount("pgdata", new MountSpec("ext4", List.of(), new Ownership(999, 999, 0700)), target);
+
+            assertEquals(List.of(999, 999, 0700), owner(target));
+            assertEquals(0, real.count("mkfs.ext4"), "not formatted again");
+            Files.writeString(target.resolve("PG_VERSION"), "16");
+            realHost.unmount(target);
+
+            realHost.mount("pgdata", new MountSpec("ext4", List.of(), new Ownership(999, 999, 0700)), target);
+            assertEquals(List.of(999, 999, 0700), owner(target));
+            assertEquals("16", Files.readString(target.resolve("PG_VERSION")));
+            realHost.unmount(target);
+        }
+
+        /** An xfs made the same way: no lost+found, an empty root. */
+        @Test
+        void anXfsMadeByAMountThatStoppedBeforeItsOwnerGetsItsOwnerFromTheNextMount() throws IOException {
+            LoopDevices.requireTools("BlockDeviceHostTest.anXfsMadeByAMountThatStoppedBeforeItsOwnerGetsItsOwnerFromTheNextMount",
+                    "mkfs.xfs");
+            Path device = blankVolume("logs", dir.resolve("logs.img"), 320L * 1024 * 1024);
+            loops.run("mkfs.xfs", "-q", "-K", device.toString());
+            Path target = root.resolve("logs");
+
+            realHost.mount("logs", new MountSpec("xfs", List.of(), new Ownership(1000, 1000, null)), target);
+
+            assertEquals(List.of(1000, 1000, 0755), owner(target));
             realHost.unmount(target);
         }
 
