@@ -30,5 +30,7 @@ sqlite_jar=$(ls target/quarkus-aot/lib/main/org.xerial.sqlite-jdbc-*.jar)
 if [ ! -s target/quarkus-aot/native/libsqlitejdbc.so ] || [ "$sqlite_jar" -nt target/quarkus-aot/native/libsqlitejdbc.so ]; then
   sh src/main/docker/sqlite-native.sh "$JDK25_HOME" "$sqlite_jar" target/quarkus-aot/native >&2
 fi
+# The jars' resources stored, not deflated, as the image's JDK stage stores them (a no-op once done).
+"$JDK25_HOME/bin/java" src/main/docker/StoreResources.java target/quarkus-aot >&2
 exec "$REFERENCE_JAVA_HOME/bin/java" bench/Bench.java --shipped-java target/java-runtime/bin/java \
   --reference-java "$REFERENCE_JAVA_HOME/bin/java" "$@"

@@ -113,6 +113,16 @@ class SettingsDocumentedTest {
                 "Dockerfile.jvm copies the library made by sqlite-native.sh to /opt/dostorage/native/");
     }
 
+    /** The AOT cache records each jar's size and time: the jars must be final before its training. */
+    @Test
+    void theImageStoresTheJarsResourcesBeforeItTrainsTheCache() throws IOException {
+        String dockerfile = Files.readString(Path.of("Dockerfile.jvm"));
+        int stored = dockerfile.indexOf("StoreResources.java /tmp/app");
+        int trained = dockerfile.indexOf("RUN [\"/opt/dostorage/aot-cache.sh\"");
+        assertTrue(stored > 0 && trained > stored, "Dockerfile.jvm runs StoreResources on the aot-jar, then trains the cache");
+        assertTrue(dockerfile.contains("COPY --from=jdk /tmp/app/ /opt/dostorage/"), "the image gets the jars StoreResources wrote");
+    }
+
     private static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
