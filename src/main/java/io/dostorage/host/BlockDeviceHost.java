@@ -145,11 +145,12 @@ public class BlockDeviceHost implements VolumeHost {
         }
         if (!spec.owner().isNone()) {
             try {
-                if (ready.made()) {
-                    spec.owner().applyTo(point, true);
-                } else if (Ownership.asMade(point)) {
+                boolean unfinished = !ready.made() && Ownership.asMade(point);
+                if (unfinished) {
                     LOG.infof("volume %s: its filesystem's root is still as mkfs made it (empty, root's, 0755): an earlier "
                             + "Mount stopped before giving it %s; giving it now", volume, spec.owner());
+                }
+                if (ready.made() || unfinished) {
                     spec.owner().applyTo(point, true);
                 }
             } catch (IOException e) {

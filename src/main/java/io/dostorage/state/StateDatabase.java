@@ -144,22 +144,15 @@ public class StateDatabase {
         List<String> expected = MIGRATIONS.stream()
                 .map(m -> version(m) + " " + LOCATION + "/" + m + " SQL " + checksum(m) + " true").toList();
         List<String> recorded = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection(); Statement s = connection.createStatement()) {
-            try (ResultSet table = s.executeQuery(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flyway_schema_history'")) {
-                if (!table.next()) {
-                    return false;
-                }
-            }
-            try (ResultSet row = s.executeQuery("SELECT version, script, type, checksum, success FROM flyway_schema_history "
-                    + "ORDER BY installed_rank")) {
-                while (row.next()) {
-                    recorded.add(row.getString(1) + " " + row.getString(2) + " " + row.getString(3) + " "
-                            + row.getObject(4) + " " + row.getBoolean(5));
-                }
+        try (Connection connection = dataSource.getConnection(); Statement s = connection.createStatement();
+             ResultSet row = s.executeQuery("SELECT version, script, type, checksum, success FROM flyway_schema_history "
+                     + "ORDER BY installed_rank")) {
+            while (row.next()) {
+                recorded.add(row.getString(1) + " " + row.getString(2) + " " + row.getString(3) + " "
+                        + row.getObject(4) + " " + row.getBoolean(5));
             }
         } catch (SQLException e) {
-            return false; // Flyway opens the file next, and says what is wrong with it
+            return false; // no history yet (a new file), or one Flyway will say what is wrong with
         }
         return recorded.equals(expected);
     }

@@ -77,15 +77,10 @@ class StateDatabaseTest {
     /** An upgrade: a file written by a release that had fewer migrations gets the rest from Flyway. */
     @Test
     void aFileWithMigrationsStillToApplyIsMigratedByFlyway() throws Exception {
-        StateDatabase.ReusedConnections db = open();
-        StateDatabase.migrate(db, dir);
-        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
-            // The file as a release before V3 left it: V3's changes and its history row undone.
-            s.executeUpdate("DROP TABLE kept_answer");
-            s.executeUpdate("ALTER TABLE mount_reference DROP COLUMN mounts");
-            s.executeUpdate("ALTER TABLE mount_reference DROP COLUMN boot_id");
-            s.executeUpdate("DELETE FROM flyway_schema_history WHERE version = '3'");
-        }
+        // The file as a release before V3 left it: V3's changes and its history row undone.
+        StateDatabase.ReusedConnections db = migratedThen("DROP TABLE kept_answer",
+                "ALTER TABLE mount_reference DROP COLUMN mounts", "ALTER TABLE mount_reference DROP COLUMN boot_id",
+                "DELETE FROM flyway_schema_history WHERE version = '3'");
         assertFalse(StateDatabase.upToDate(db), "V3 is not in the history");
         StateDatabase.migrate(db, dir);
         assertTrue(StateDatabase.upToDate(db), "V3 applied");
@@ -96,13 +91,10 @@ class StateDatabaseTest {
     /** A newer release's file (a migration this one does not know) is not taken as up to date. */
     @Test
     void aFileWithAMigrationThisReleaseDoesNotKnowIsLeftToFlyway() throws Exception {
-        StateDatabase.ReusedConnections db = open();
-        StateDatabase.migrate(db, dir);
-        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
-            s.executeUpdate("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, "
-                    + "installed_by, installed_on, execution_time, success) SELECT 4, '4', 'later', 'SQL', "
-                    + "'db/migration/V4__later.sql', 7, installed_by, installed_on, 0, 1 FROM flyway_schema_history WHERE version = '3'");
-        }
+        StateDatabase.ReusedConnections db = migratedThen("INSERT INTO flyway_schema_history (installed_rank, version, "
+                + "description, type, script, checksum, installed_by, installed_on, execution_time, success) SELECT 4, '4', "
+                + "'later', 'SQL', 'db/migration/V4__later.sql', 7, installed_by, installed_on, 0, 1 FROM flyway_schema_history "
+                + "WHERE version = '3'");
         assertFalse(StateDatabase.upToDate(db));
         StateDatabase.migrate(db, dir); // Flyway, as before this check: a future migration is ignored
         assertEquals(4, count(db, "SELECT count(*) FROM flyway_schema_history"));
@@ -111,11 +103,7 @@ class StateDatabaseTest {
 
     @Test
     void aStateFileWhoseMigrationWasEditedIsRefusedNamingTheFile() throws Exception {
-        StateDatabase.ReusedConnections db = open();
-        StateDatabase.migrate(db, dir);
-        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
-            s.executeUpdate("UPDATE flyway_schema_history SET checksum = 1 WHERE version = '2'");
-        }
+        StateDatabase.ReusedConnections db = migratedThen("UPDATE flyway_schema_history SET checksum = 1 WHERE version = '2'");
         StateException refused = assertThrows(StateException.class, () -> StateDatabase.migrate(db, dir));
         assertTrue(refused.getMessage().startsWith("migrating the state file " + dir.resolve("state.db") + ": "),
                 refused.getMessage());
@@ -167,6 +155,18 @@ class StateDatabaseTest {
         db.close();
         SQLException refused = assertThrows(SQLException.class, db::getConnection);
         assertEquals("the state file is closed (the plugin is stopping)", refused.getMessage());
+    }
+
+    /** The folder's file, migrated, then changed by {@code statements}: a file as another release or a person left it. */
+    private StateDatabase.ReusedConnections migratedThen(String... statements) throws SQLException {
+        StateDatabase.ReusedConnections db = open();
+        StateDatabase.migrate(db, dir);
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.executeUpdate(statement);
+            }
+        }
+        return db;
     }
 
     private StateDatabase.ReusedConnections open() {
