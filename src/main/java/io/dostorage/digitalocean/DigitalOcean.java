@@ -60,12 +60,10 @@ class DigitalOcean implements Cloud {
             List<DoVolume> all = new ArrayList<>();
             for (int page = 1; ; page++) {
                 DoWire.VolumePage result = calls.send(DoRequest.listVolumes(null, region, page));
-                List<DoWire.Volume> volumes = result.volumes() == null ? List.of() : result.volumes();
+                List<DoWire.Volume> volumes = result.volumes();
                 volumes.forEach(v -> all.add(v.toDoVolume()));
-                boolean more = result.links() != null && result.links().pages() != null
-                        && result.links().pages().next() != null;
-                Integer total = result.meta() == null ? null : result.meta().total();
-                if (volumes.isEmpty() || !more || (total != null && all.size() >= total)) {
+                Integer total = result.total();
+                if (volumes.isEmpty() || result.next() == null || (total != null && all.size() >= total)) {
                     return all;
                 }
             }

@@ -20,6 +20,7 @@ import jakarta.ws.rs.core.Response;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 interface DigitalOceanApi {
+    // Request bodies are JSON text made by DoWire (io.dostorage.json), sent as they are.
 
     @GET
     @Path("/volumes")
@@ -32,7 +33,7 @@ interface DigitalOceanApi {
 
     @POST
     @Path("/volumes")
-    Response createVolume(DoWire.NewVolume volume);
+    Response createVolume(String volume);
 
     @DELETE
     @Path("/volumes/{id}")
@@ -40,7 +41,7 @@ interface DigitalOceanApi {
 
     @POST
     @Path("/volumes/{id}/actions")
-    Response volumeAction(@PathParam("id") String id, DoWire.VolumeAction action);
+    Response volumeAction(@PathParam("id") String id, String action);
 
     @GET
     @Path("/actions/{id}")
@@ -52,9 +53,9 @@ interface DigitalOceanApi {
 
     @POST
     @Path("/tags")
-    Response createTag(DoWire.NewTag tag);
+    Response createTag(String tag);
 
     @POST
     @Path("/tags/{tag}/resources")
-    Response tagResources(@PathParam("tag") String tag, DoWire.TagResources resources);
+    Response tagResources(@PathParam("tag") String tag, String resources);
 }

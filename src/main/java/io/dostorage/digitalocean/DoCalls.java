@@ -170,8 +170,7 @@ class DoCalls {
 
     private static DoWire.Error errorBody(Response response) {
         try {
-            DoWire.Error error = response.readEntity(DoWire.Error.class);
-            return error == null ? new DoWire.Error(null, null, null) : error;
+            return DoWire.Error.from(DoRequest.answer(response));
         } catch (RuntimeException e) {
             return new DoWire.Error(null, null, null);
         }

@@ -1,7 +1,5 @@
 package io.dostorage.plugin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dostorage.plugin.Messages.ErrResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -50,7 +48,7 @@ public class BodyLimit implements ReaderInterceptor {
     private static final int DRAIN_MAX_BYTES = 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(BodyLimit.class);
 
-    void installLengthCheck(@Observes Router router, ObjectMapper json) {
+    void installLengthCheck(@Observes Router router) {
         router.route().order(-3).handler(context -> {
             HttpServerRequest request = context.request();
             long length = declaredLength(request.getHeader(HttpHeaderNames.CONTENT_LENGTH));
@@ -61,24 +59,24 @@ public class BodyLimit implements ReaderInterceptor {
             String message = message(request.path(), length + " bytes");
             LOG.infof("%s refused: %s", request.path(), message);
             if (length > DRAIN_MAX_BYTES || request.isEnded()) {
-                refuse(context, json, message, length > DRAIN_MAX_BYTES);
+                refuse(context, message, length > DRAIN_MAX_BYTES);
                 return;
             }
             // Read to the end and dropped: answering first and closing with bytes unread makes the kernel
             // reset the connection, and a client still sending then loses the answer.
             request.handler(ignored -> {
-            }).endHandler(ignored -> refuse(context, json, message, false)).resume();
+            }).endHandler(ignored -> refuse(context, message, false)).resume();
         });
     }
 
     /** With {@code close}, the rest of the body is not read, so the connection cannot carry another request. */
-    private static void refuse(RoutingContext context, ObjectMapper json, String message, boolean close) {
+    private static void refuse(RoutingContext context, String message, boolean close) {
         HttpServerResponse response = context.response().setStatusCode(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code())
                 .putHeader(HttpHeaderNames.CONTENT_TYPE, "application/json");
         if (close) {
             response.putHeader(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        response.end(body(json, message));
+        response.end(io.vertx.core.buffer.Buffer.buffer(ProtocolJson.bytes(new ErrResponse(message))));
     }
 
     @Override
@@ -102,14 +100,6 @@ public class BodyLimit implements ReaderInterceptor {
             return Long.parseLong(header.trim());
         } catch (NumberFormatException e) {
             return -1;
-        }
-    }
-
-    private static String body(ObjectMapper json, String message) {
-        try {
-            return json.writeValueAsString(new ErrResponse(message));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("writing an Err: " + e.getMessage(), e);
         }
     }
 

@@ -1,8 +1,5 @@
 package io.dostorage.plugin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.dostorage.plugin.Messages.ErrResponse;
 import io.dostorage.volume.InvalidRequestException;
 import io.dostorage.volume.VolumeException;
@@ -37,19 +34,8 @@ class ErrorMappers {
     }
 
     @ServerExceptionMapper
-    Response json(JsonProcessingException e, UriInfo uri) {
+    Response json(BadBodyException e, UriInfo uri) {
         return badBody(e, uri);
-    }
-
-    @ServerExceptionMapper
-    Response mismatchedJson(MismatchedInputException e, UriInfo uri) {
-        return badBody(e, uri);
-    }
-
-    /** A wire record Jackson cannot use is a bug here; Quarkus would answer it with an empty 500. */
-    @ServerExceptionMapper
-    Response definition(InvalidDefinitionException e, UriInfo uri) {
-        return unexpectedFailure(e, uri);
     }
 
     @ServerExceptionMapper
@@ -71,7 +57,7 @@ class ErrorMappers {
 
     @ServerExceptionMapper
     Response web(WebApplicationException e, UriInfo uri) {
-        if (e.getCause() instanceof JsonProcessingException || e.getCause() instanceof BodyTooLargeException) {
+        if (e.getCause() instanceof BadBodyException || e.getCause() instanceof BodyTooLargeException) {
             return badBody(e.getCause(), uri);
         }
         LOG.infof("%s refused: %s", uri.getPath(), e.getMessage());
@@ -100,13 +86,12 @@ class ErrorMappers {
                 return err(Response.Status.REQUEST_ENTITY_TOO_LARGE, message);
             }
         }
-        if (!(e instanceof JsonProcessingException json) || e instanceof InvalidDefinitionException) {
+        if (!(e instanceof BadBodyException)) {
             return unexpectedFailure(e, uri);
         }
-        String message = "request body of " + path + " " + JsonProblem.describe(json) + "; " + path
+        String message = "request body of " + path + " " + e.getMessage() + "; " + path
                 + " expects JSON such as " + VolumeDriverResource.example(path);
-        // Jackson's own words name Java types and its features: for the log, not for the user.
-        LOG.infof("%s refused: %s (%s)", path, message, json.getOriginalMessage());
+        LOG.infof("%s refused: %s", path, message);
         return err(Response.Status.BAD_REQUEST, message);
     }
 

@@ -1,7 +1,6 @@
 package io.dostorage.plugin;
 
 import io.dostorage.plugin.Messages.ActivateResponse;
-import io.dostorage.plugin.Messages.Capabilities;
 import io.dostorage.plugin.Messages.CapabilitiesResponse;
 import io.dostorage.plugin.Messages.CreateRequest;
 import io.dostorage.plugin.Messages.ErrResponse;
@@ -15,7 +14,6 @@ import io.dostorage.deadline.Deadline;
 import io.dostorage.volume.InvalidRequestException;
 import io.dostorage.volume.Volume;
 import io.dostorage.volume.VolumeService;
-import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -43,7 +41,6 @@ import java.util.Map;
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
-@CustomDeserialization(StrictJson.class)
 class VolumeDriverResource {
 
     /** The endpoints this plugin serves, as listed in an unknown-endpoint error. */
@@ -81,7 +78,7 @@ class VolumeDriverResource {
     @POST
     @Path("VolumeDriver.Capabilities")
     public CapabilitiesResponse capabilities() {
-        return new CapabilitiesResponse(new Capabilities("global"));
+        return new CapabilitiesResponse("global");
     }
 
     @POST

@@ -1,8 +1,7 @@
 package io.dostorage.state;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dostorage.json.Json;
+import io.dostorage.json.JsonSyntaxException;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import javax.sql.DataSource;
@@ -37,14 +36,12 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class VolumeStore {
 
-    private static final TypeReference<Map<String, String>> OPTIONS = new TypeReference<>() { };
     private static final String COLUMNS = "name, options, created_at, do_id, region, created_here, attached_droplet";
 
     /** Beyond this many names the copies are dropped at once: dockerd asks of a handful of volumes. */
     private static final int MAX_READS = 1024;
 
     private final DataSource dataSource;
-    private final ObjectMapper json;
     private final Clock clock;
     private final Boot boot;
     /**
@@ -57,9 +54,8 @@ public class VolumeStore {
     /** Counts committed writes; a copy is served only when read under the current count. */
     private final AtomicLong writes = new AtomicLong();
 
-    public VolumeStore(DataSource dataSource, ObjectMapper json, Clock clock, Boot boot) {
+    public VolumeStore(DataSource dataSource, Clock clock, Boot boot) {
         this.dataSource = dataSource;
-        this.json = json;
         this.clock = clock;
         this.boot = boot;
     }
@@ -352,19 +348,27 @@ public class VolumeStore {
         }
     }
 
-    private String toJson(Map<String, String> options) {
-        try {
-            return json.writeValueAsString(new LinkedHashMap<>(options));
-        } catch (JsonProcessingException e) {
-            throw new StateException("encoding options: " + e.getOriginalMessage(), e);
-        }
+    private static String toJson(Map<String, String> options) {
+        return Json.write(options);
     }
 
-    private Map<String, String> fromJson(String text) {
+    /** The options as stored: an object of strings. */
+    private static Map<String, String> fromJson(String text) {
         try {
-            return json.readValue(text, OPTIONS);
-        } catch (JsonProcessingException e) {
-            throw new StateException("decoding stored options " + text + ": " + e.getOriginalMessage(), e);
+            if (Json.parse(text) instanceof Map<?, ?> map) {
+                Map<String, String> options = new LinkedHashMap<>();
+                for (Map.Entry<?, ?> option : map.entrySet()) {
+                    if (!(option.getValue() instanceof String value)) {
+                        throw new StateException("decoding stored options " + text + ": " + option.getKey()
+                                + " is not a string");
+                    }
+                    options.put((String) option.getKey(), value);
+                }
+                return options;
+            }
+            throw new StateException("decoding stored options " + text + ": not a JSON object");
+        } catch (JsonSyntaxException e) {
+            throw new StateException("decoding stored options " + text + ": " + e.getMessage(), e);
         }
     }
 

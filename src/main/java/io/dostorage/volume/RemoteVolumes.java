@@ -1,9 +1,8 @@
 package io.dostorage.volume;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dostorage.config.PluginConfig;
+import io.dostorage.json.Json;
+import io.dostorage.json.JsonObject;
 import io.dostorage.state.StateException;
 import io.dostorage.state.VolumeStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,7 +11,9 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,21 +33,18 @@ class RemoteVolumes {
 
     private static final Logger LOG = Logger.getLogger(RemoteVolumes.class);
     private static final String KEPT = "volumes";
-    private static final TypeReference<List<DoVolume>> LIST = new TypeReference<>() { };
 
     private final Cloud cloud;
     private final VolumeStore store;
-    private final ObjectMapper json;
     private final Duration ttl;
     private final Clock clock;
     private List<DoVolume> volumes;
     private Instant fetchedAt;
     private String keptBody;
 
-    RemoteVolumes(Cloud cloud, VolumeStore store, ObjectMapper json, PluginConfig config, Clock clock) {
+    RemoteVolumes(Cloud cloud, VolumeStore store, PluginConfig config, Clock clock) {
         this.cloud = cloud;
         this.store = store;
-        this.json = json;
         this.ttl = config.volumes().listCacheTtl();
         this.clock = clock;
     }
@@ -96,12 +94,12 @@ class RemoteVolumes {
     /** Writes the list to the state file, unless it is what was kept last (most lists are). */
     private void keep(List<DoVolume> list, Instant at) {
         try {
-            String body = json.writeValueAsString(list);
+            String body = Json.write(list.stream().map(RemoteVolumes::json).toList());
             if (!body.equals(keptBody)) {
                 store.keepAnswer(KEPT, body, at);
                 keptBody = body;
             }
-        } catch (JsonProcessingException | StateException e) {
+        } catch (StateException e) {
             LOG.warnf("keeping DigitalOcean's list of volumes in the state file: %s", e.getMessage());
         }
     }
@@ -113,10 +111,42 @@ class RemoteVolumes {
                 return Optional.empty();
             }
             keptBody = body.get();
-            return Optional.of(json.readValue(body.get(), LIST));
-        } catch (JsonProcessingException | StateException e) {
+            if (!(Json.parse(body.get()) instanceof List<?> items)) {
+                throw new IllegalArgumentException("not a JSON array");
+            }
+            return Optional.of(items.stream().map(JsonObject::of).map(RemoteVolumes::volume).toList());
+        } catch (IllegalArgumentException | java.time.DateTimeException | StateException e) {
             LOG.warnf("reading the kept list of DigitalOcean's volumes: %s", e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * A volume of the kept list: the record's components by their names, the time in ISO 8601, as
+     * the kept lists of earlier versions (written by Jackson) have them, so that those read the same.
+     */
+    private static Object json(DoVolume v) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("id", v.id());
+        fields.put("name", v.name());
+        fields.put("region", v.region());
+        fields.put("sizeGib", v.sizeGib());
+        fields.put("dropletIds", v.dropletIds());
+        fields.put("description", v.description());
+        fields.put("tags", v.tags());
+        fields.put("filesystemType", v.filesystemType());
+        fields.put("createdAt", v.createdAt() == null ? null : v.createdAt().toString());
+        return fields;
+    }
+
+    private static DoVolume volume(JsonObject o) {
+        if (o.string("id") == null || o.string("name") == null) {
+            throw new IllegalArgumentException("a volume without its id or name");
+        }
+        Integer size = o.integer("sizeGib");
+        String createdAt = o.string("createdAt");
+        return new DoVolume(o.string("id"), o.string("name"), o.string("region"), size == null ? 0 : size,
+                o.longs("dropletIds"), o.string("description"), o.strings("tags"), o.string("filesystemType"),
+                createdAt == null ? null : Instant.parse(createdAt));
     }
 }

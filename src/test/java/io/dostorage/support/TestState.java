@@ -1,6 +1,5 @@
 package io.dostorage.support;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dostorage.state.Boot;
 import io.dostorage.state.StateDatabase;
 import io.dostorage.state.VolumeStore;
@@ -33,6 +32,6 @@ public final class TestState {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new VolumeStore(StateDatabase.migrated(stateDir), new ObjectMapper(), Clock.fixed(NOW, ZoneOffset.UTC), boot);
+        return new VolumeStore(StateDatabase.migrated(stateDir), Clock.fixed(NOW, ZoneOffset.UTC), boot);
     }
 }

@@ -1,5 +1,8 @@
 package io.dostorage.volume;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dostorage.deadline.Deadline;
 import io.dostorage.support.BootIdFile;
 import io.dostorage.support.FakeCloud;
@@ -12,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -263,6 +267,36 @@ class HangUpsAndRebootsTest {
         assertThrows(VolumeNotFoundException.class, () -> restarted.volumes().get("made-on-b"), "never created here");
         VolumeException never = assertThrows(VolumeException.class, () -> restarted.volumes().get("never-seen"));
         assertTrue(never instanceof VolumeNotFoundException, never.getMessage());
+    }
+
+    /**
+     * The list kept in the state file by the version before this one, which wrote it with Jackson
+     * (Quarkus' ObjectMapper: record components by name, times in ISO 8601): after the upgrade, with
+     * DigitalOcean down, it is answered from as before, every field read back.
+     */
+    @Test
+    void aListKeptByTheVersionBeforeIsStillAnsweredFromWithDigitalOceanDown() throws Exception {
+        TestNode<FakeVolumeHost> a = node(NODE_A, Map.of());
+        DoVolume seen = new DoVolume("vol-1", "made-on-b", REGION, 3, List.of(NODE_B), "made on b",
+                List.of("dostorage", "team-a"), "xfs", Instant.parse("2026-11-30T08:15:00Z"));
+        String written = new ObjectMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).writeValueAsString(List.of(seen));
+        a.store().keepAnswer("volumes", written, Instant.parse("2026-11-30T09:00:00Z"));
+
+        cloud.down(true);
+        TestNode<FakeVolumeHost> upgraded = a.restart(new FakeVolumeHost());
+
+        List<Volume> listed = upgraded.volumes().list();
+        assertEquals(List.of("made-on-b"), listed.stream().map(Volume::name).toList());
+        Map<String, Object> status = listed.get(0).status();
+        assertEquals("vol-1", status.get("id"));
+        assertEquals(REGION, status.get("region"));
+        assertEquals("3", status.get("size"));
+        assertEquals("xfs", status.get("fstype"));
+        assertEquals(String.valueOf(NODE_B), status.get("attached_droplet"));
+        assertEquals(Instant.parse("2026-11-30T08:15:00Z"), listed.get(0).createdAt());
+        VolumeNotFoundException get = assertThrows(VolumeNotFoundException.class, () -> upgraded.volumes().get("made-on-b"));
+        assertTrue(get.getMessage().contains("DigitalOcean has it"), get.getMessage());
     }
 
     // ---- helpers ----

@@ -1,6 +1,5 @@
 package io.dostorage.volume;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dostorage.config.PluginConfig;
 import io.dostorage.host.VolumeHost;
 import io.dostorage.state.Boot;
@@ -38,7 +37,7 @@ record TestNode<H extends VolumeHost>(Cloud cloud, Map<String, String> settings,
         PluginConfig config = TestConfig.with(stateFolder, all);
         VolumeStore store = TestState.open(config.stateDir(), new Boot(config.bootIdFile()));
         VolumeService service = new VolumeService(store, host, cloud,
-                new RemoteVolumes(cloud, store, new ObjectMapper().findAndRegisterModules(), config, clock),
+                new RemoteVolumes(cloud, store, config, clock),
                 new Steps(store, config), config, clock);
         return new TestNode<>(cloud, Map.copyOf(settings), stateFolder, config, store, host, clock, service);
     }
