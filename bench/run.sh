@@ -30,6 +30,13 @@ sqlite_jar=$(ls target/quarkus-aot/lib/main/org.xerial.sqlite-jdbc-*.jar)
 if [ ! -s target/quarkus-aot/native/libsqlitejdbc.so ] || [ "$sqlite_jar" -nt target/quarkus-aot/native/libsqlitejdbc.so ]; then
   sh src/main/docker/sqlite-native.sh "$JDK25_HOME" "$sqlite_jar" target/quarkus-aot/native >&2
 fi
+# The state file a new node starts from, made by Flyway as the image makes it (config.json's entry point
+# names it; the reference row gets it too, so that both rows' fresh starts copy it).
+if [ ! -s target/quarkus-aot/state-template.db ] || [ target/quarkus-aot/quarkus-run.jar -nt target/quarkus-aot/state-template.db ]; then
+  rm -f target/quarkus-aot/state-template.db
+  "$JDK25_HOME/bin/java" -Dorg.sqlite.lib.path=target/quarkus-aot/native -Dorg.sqlite.lib.name=libsqlitejdbc.so \
+    -cp target/quarkus-aot/quarkus-run.jar io.dostorage.state.StateTemplate target/quarkus-aot/state-template.db >&2
+fi
 # The jars' resources stored, not deflated, as the image's JDK stage stores them (a no-op once done).
 "$JDK25_HOME/bin/java" src/main/docker/StoreResources.java target/quarkus-aot >&2
 exec "$REFERENCE_JAVA_HOME/bin/java" bench/Bench.java --shipped-java target/java-runtime/bin/java \

@@ -52,6 +52,17 @@ public interface PluginConfig {
     Path stateDir();
 
     /**
+     * {@code dostorage.state-template} (a system property, not a user's setting: the image's entry point
+     * sets it to {@code /opt/dostorage/state-template.db}): a state file that this version's Flyway
+     * migrations made when the image was built ({@code io.dostorage.state.StateTemplate}). A node
+     * without a state file gets a copy of it, so that its first start need not run Flyway, whose
+     * classes (and the Jackson that Flyway copies its configuration with) would otherwise be in the
+     * image's AOT cache and so loaded at every start. The copy is then checked as any state file is,
+     * and migrated by Flyway if it lacks a migration. Absent (dev mode, tests): Flyway makes the file.
+     */
+    Optional<Path> stateTemplate();
+
+    /**
      * {@code BOOT_ID_FILE}: where the kernel's boot id is read. Every mount reference records the
      * boot it was made in; references of an earlier boot are void at start, since no container
      * survives a reboot. Tests point it at a file of their own to play a reboot.

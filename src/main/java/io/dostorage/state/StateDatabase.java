@@ -36,6 +36,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32;
@@ -77,10 +78,12 @@ public class StateDatabase {
     static final String PRAGMAS = "journal_mode=WAL&busy_timeout=5000&synchronous=NORMAL&foreign_keys=true";
 
     private final Path stateDir;
+    private final Optional<Path> template;
     private final StateDirectoryLock lock;
 
     StateDatabase(PluginConfig config, StateDirectoryLock lock) {
         this.stateDir = config.stateDir();
+        this.template = config.stateTemplate();
         this.lock = lock;
     }
 
@@ -88,6 +91,7 @@ public class StateDatabase {
     @Singleton
     DataSource dataSource() {
         lock.acquire(); // creates the folder; fails if another process has it
+        template.ifPresent(file -> StateTemplate.copyIfNone(file, stateDir));
         return migrated(stateDir);
     }
 
