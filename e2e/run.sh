@@ -358,6 +358,10 @@ scenario_managed() {
   echo "$rootfs_mib" > "$LOGS/rootfs-mib"   # bench/run.sh --json reports it
   log "the installed plugin's root filesystem: $rootfs_mib MiB uncompressed"
   check "the plugin's root filesystem is at most 250 MiB" [ "$rootfs_mib" -le 250 ]
+  # Its first start: the state file is a copy of the image's template, found up to date (Flyway not run).
+  check "the new node's state file is the image's template, up to date without Flyway" sh -c \
+    "grep -q 'state.db: new, copied from the image.s template /opt/dostorage/state-template.db' '$LOGS/dockerd1.log' &&
+     grep -q 'state.db: schema version [0-9]*, up to date' '$LOGS/dockerd1.log'"
   expect_eq "the plugin is enabled" true "$(docker1 plugin inspect -f '{{.Enabled}}' "$MANAGED")"
   check "the token setting arrived (compared, not printed)" token_is_set "$MANAGED"
 

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A JSON object read leniently, as an answer of another party is read: a field that is absent,
@@ -59,33 +60,29 @@ public final class JsonObject {
         return objects;
     }
 
-    /** The strings of an array; null when the field is absent or not an array. */
+    /** The strings of an array (its other items left out); null when the field is absent or not an array. */
     public List<String> strings(String field) {
-        if (!(fields.get(field) instanceof List<?>)) {
-            return null;
-        }
-        List<String> strings = new ArrayList<>();
-        for (Object item : items(field)) {
-            if (item instanceof String text) {
-                strings.add(text);
-            }
-        }
-        return strings;
+        return each(field, item -> item instanceof String text ? text : null);
     }
 
-    /** The whole numbers of an array; null when the field is absent or not an array. */
+    /** The whole numbers of an array (its other items left out); null when the field is absent or not an array. */
     public List<Long> longs(String field) {
-        if (!(fields.get(field) instanceof List<?>)) {
+        return each(field, JsonObject::whole);
+    }
+
+    /** The items {@code convert} gives a value for, in order; null when the field is not an array. */
+    private <T> List<T> each(String field, Function<Object, T> convert) {
+        if (!(fields.get(field) instanceof List<?> list)) {
             return null;
         }
-        List<Long> numbers = new ArrayList<>();
-        for (Object item : items(field)) {
-            Long number = whole(item);
-            if (number != null) {
-                numbers.add(number);
+        List<T> converted = new ArrayList<>();
+        for (Object item : list) {
+            T value = convert.apply(item);
+            if (value != null) {
+                converted.add(value);
             }
         }
-        return numbers;
+        return converted;
     }
 
     private List<?> items(String field) {

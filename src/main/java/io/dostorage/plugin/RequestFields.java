@@ -1,5 +1,6 @@
 package io.dostorage.plugin;
 
+import io.dostorage.json.Json;
 import io.dostorage.json.JsonSyntaxException;
 
 import java.math.BigDecimal;
@@ -76,7 +77,7 @@ final class RequestFields {
             case MALFORMED -> "is not valid JSON (at line " + e.line() + ", column " + e.column() + ")";
             case TRAILING -> "is not valid: something follows the JSON object";
             case DUPLICATE -> "is not valid: \"" + e.field() + "\" is given twice" + (e.in() == null ? "" : " in " + e.in());
-            case TOO_DEEP -> "is not valid JSON: it nests objects and arrays more than " + io.dostorage.json.Json.MAX_DEPTH
+            case TOO_DEEP -> "is not valid JSON: it nests objects and arrays more than " + Json.MAX_DEPTH
                     + " levels deep";
         };
     }

@@ -123,6 +123,23 @@ class SettingsDocumentedTest {
         assertTrue(dockerfile.contains("COPY --from=jdk /tmp/app/ /opt/dostorage/"), "the image gets the jars StoreResources wrote");
     }
 
+    /**
+     * Without the template the entry point names, every first start of a node would run Flyway from
+     * outside the cache; made after the training, the cache would hold Flyway. And one made on the
+     * build machine (bench/run.sh) must not slip in through the aot-jar's folder.
+     */
+    @Test
+    void theImageMakesTheStateTemplateTheEntryPointNamesBeforeItTrainsTheCache() throws IOException {
+        List<String> flags = strings(new ObjectMapper().readTree(Path.of("config.json").toFile()).get("entrypoint"));
+        assertTrue(flags.contains("-Ddostorage.state-template=/opt/dostorage/state-template.db"), flags.toString());
+        String dockerfile = Files.readString(Path.of("Dockerfile.jvm"));
+        int made = dockerfile.indexOf("\"io.dostorage.state.StateTemplate\", \"/opt/dostorage/state-template.db\"]");
+        int trained = dockerfile.indexOf("RUN [\"/opt/dostorage/aot-cache.sh\"");
+        assertTrue(made > 0 && trained > made, "Dockerfile.jvm makes /opt/dostorage/state-template.db, then trains the cache");
+        assertTrue(Files.readAllLines(Path.of(".dockerignore")).contains("target/quarkus-aot/state-template.db"),
+                ".dockerignore keeps a template made here out of the image");
+    }
+
     private static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
