@@ -328,6 +328,9 @@ public final class Json {
             }
             if (peek() == '0') {
                 at++;
+                if (peek() >= '0' && peek() <= '9') {
+                    throw unexpected(); // no leading zeros (RFC 8259 section 6)
+                }
             } else {
                 digits();
             }

@@ -4,6 +4,7 @@ import io.dostorage.plugin.Messages.ErrResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -76,7 +77,7 @@ public class BodyLimit implements ReaderInterceptor {
         if (close) {
             response.putHeader(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        response.end(io.vertx.core.buffer.Buffer.buffer(ProtocolJson.bytes(new ErrResponse(message))));
+        response.end(Buffer.buffer(ProtocolJson.bytes(new ErrResponse(message))));
     }
 
     @Override
