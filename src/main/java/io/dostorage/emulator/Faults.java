@@ -20,6 +20,7 @@ public final class Faults {
     private int serverErrors;
     private int serverErrorStatus;
     private int erroredActions;
+    private int truncatedAnswers;
 
     Faults(Clock clock) {
         this.clock = clock;
@@ -62,12 +63,26 @@ public final class Faults {
         return this;
     }
 
+    /**
+     * The next {@code requests} successful answers that have a body arrive cut in half: a whole HTTP
+     * answer (status, headers, a length that fits) whose JSON ends early, as from a proxy or a
+     * connection that failed midway. Not a contract violation of DO's: damage on the way.
+     */
+    public synchronized Faults truncatedAnswers(int requests) {
+        if (requests < 0) {
+            throw new IllegalArgumentException("requests must not be negative: " + requests);
+        }
+        this.truncatedAnswers = requests;
+        return this;
+    }
+
     /** No more faults. */
     public synchronized Faults clear() {
         rateLimited = 0;
         rateLimitResetAt = null;
         serverErrors = 0;
         erroredActions = 0;
+        truncatedAnswers = 0;
         return this;
     }
 
@@ -87,6 +102,15 @@ public final class Faults {
         }
         serverErrors--;
         return OptionalInt.of(serverErrorStatus);
+    }
+
+    /** Uses up one truncated answer: true when the answer being sent must be cut. */
+    synchronized boolean takeTruncatedAnswer() {
+        if (truncatedAnswers == 0) {
+            return false;
+        }
+        truncatedAnswers--;
+        return true;
     }
 
     /** Uses up one errored action: true when the action being started must end "errored". */

@@ -167,6 +167,18 @@ class DigitalOceanClientTest implements ContractChecked {
         assertEquals(4, emulator().calls().get("GET /v2/volumes"));
     }
 
+    /** JSON cut short (a proxy, a connection lost midway) is an unreadable answer: asked again, as a 5xx is. */
+    @Test
+    void anAnswerWhoseJsonIsCutShortIsAskedAgain() {
+        DoVolume volume = cloud.create(new NewVolume("client-cut", 1, REGION, null, null, List.of()));
+        emulator().resetCalls();
+        emulator().faults().truncatedAnswers(2);
+
+        assertEquals(volume, cloud.volume(volume.id()).orElseThrow());
+
+        assertEquals(3, emulator().calls().get("GET /v2/volumes/{volume_id}"), "twice cut, then whole");
+    }
+
     @Test
     void clientErrorsAreNotRetried() {
         assertEquals(Optional.empty(), cloud.volume("506f78a4-e098-11e5-ad9f-000f53306ae1"));

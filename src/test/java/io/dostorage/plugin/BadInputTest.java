@@ -158,6 +158,18 @@ class BadInputTest {
         assertEquals(before, snapshot());
     }
 
+    /** JSON is UTF-8 (RFC 8259 section 8.1): a name in another encoding is refused, not read as replacement characters. */
+    @Test
+    void aBodyThatIsNotUtf8IsRefusedAndChangesNothing() throws IOException {
+        Snapshot before = snapshot();
+        byte[] latin1 = "{\"Name\":\"caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
+
+        given().body(latin1).post("/VolumeDriver.Create").then().statusCode(400)
+                .body("Err", equalTo(CREATE_BODY + "is not valid JSON: it is not UTF-8 text" + CREATE_EXAMPLE));
+
+        assertEquals(before, snapshot());
+    }
+
     /** {@code {"Name": "big", "Opts": {"description": "xx...x"}}}: 44 bytes plus the description. */
     private static String createWithDescription(int length) {
         return "{\"Name\": \"big\", \"Opts\": {\"description\": \"" + "x".repeat(length) + "\"}}";
