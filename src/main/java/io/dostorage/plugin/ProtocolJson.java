@@ -44,8 +44,9 @@ public class ProtocolJson implements MessageBodyReader<Messages.Request>, Server
     }
 
     @Override
-    public Messages.Request readFrom(Class<Messages.Request> type, Type genericType, Annotation[] annotations, MediaType mediaType,
-                           MultivaluedMap<String, String> headers, InputStream body) throws IOException {
+    public Messages.Request readFrom(Class<Messages.Request> type, Type genericType, Annotation[] annotations,
+                                     MediaType mediaType, MultivaluedMap<String, String> headers, InputStream body)
+            throws IOException {
         byte[] bytes = body.readAllBytes();
         if (bytes.length == 0) {
             return null;
