@@ -185,9 +185,8 @@ class DigitalOcean implements Cloud {
     }
 
     private Optional<DoVolume> findVolume(String name, String region) {
-        List<DoWire.Volume> found = calls.send(DoRequest.listVolumes(name, region, 1)).volumes();
-        return found == null ? Optional.empty()
-                : found.stream().filter(v -> name.equals(v.name())).findFirst().map(DoWire.Volume::toDoVolume);
+        return calls.send(DoRequest.listVolumes(name, region, 1)).volumes().stream()
+                .filter(v -> name.equals(v.name())).findFirst().map(DoWire.Volume::toDoVolume);
     }
 
     private Optional<DoVolume> getVolume(String id) {

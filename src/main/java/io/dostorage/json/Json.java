@@ -165,7 +165,7 @@ public final class Json {
         /** {@code key}: the field this value is given for, or null (the document, an array's item). */
         private Object value(String key, int depth) {
             if (at >= text.length()) {
-                throw failure(JsonSyntaxException.Problem.INCOMPLETE, null, null);
+                throw incomplete();
             }
             char c = text.charAt(at);
             return switch (c) {
@@ -188,15 +188,9 @@ public final class Json {
             nest(depth);
             at++;
             Map<String, Object> fields = new LinkedHashMap<>();
-            skipWhitespace();
-            if (peek() == '}') {
-                at++;
-                return fields;
-            }
-            while (true) {
-                skipWhitespace();
+            elements('}', () -> {
                 if (peek() != '"') {
-                    throw at >= text.length() ? failure(JsonSyntaxException.Problem.INCOMPLETE, null, null) : unexpected();
+                    throw unexpectedOrEnd();
                 }
                 int keyAt = at;
                 String name = string();
@@ -209,38 +203,39 @@ public final class Json {
                     throw failure(JsonSyntaxException.Problem.DUPLICATE, name, key);
                 }
                 fields.put(name, value);
-                skipWhitespace();
-                if (peek() == ',') {
-                    at++;
-                } else if (peek() == '}') {
-                    at++;
-                    return fields;
-                } else {
-                    throw at >= text.length() ? failure(JsonSyntaxException.Problem.INCOMPLETE, null, null) : unexpected();
-                }
-            }
+            });
+            return fields;
         }
 
         private List<Object> array(String key, int depth) {
             nest(depth);
             at++;
             List<Object> items = new ArrayList<>();
+            elements(']', () -> items.add(value(key, depth)));
+            return items;
+        }
+
+        /**
+         * The comma-separated elements of an object or array, each read by {@code element}, up to and
+         * including {@code close}; {@code at} starts after the opening bracket.
+         */
+        private void elements(char close, Runnable element) {
             skipWhitespace();
-            if (peek() == ']') {
+            if (peek() == close) {
                 at++;
-                return items;
+                return;
             }
             while (true) {
                 skipWhitespace();
-                items.add(value(key, depth));
+                element.run();
                 skipWhitespace();
                 if (peek() == ',') {
                     at++;
-                } else if (peek() == ']') {
+                } else if (peek() == close) {
                     at++;
-                    return items;
+                    return;
                 } else {
-                    throw at >= text.length() ? failure(JsonSyntaxException.Problem.INCOMPLETE, null, null) : unexpected();
+                    throw unexpectedOrEnd();
                 }
             }
         }
@@ -257,7 +252,7 @@ public final class Json {
             int start = at;
             while (true) {
                 if (at >= text.length()) {
-                    throw failure(JsonSyntaxException.Problem.INCOMPLETE, null, null);
+                    throw incomplete();
                 }
                 char c = text.charAt(at);
                 if (c == '"') {
@@ -285,7 +280,7 @@ public final class Json {
         /** The character of the escape after a backslash; {@code at} ends after it. */
         private char escape() {
             if (at >= text.length()) {
-                throw failure(JsonSyntaxException.Problem.INCOMPLETE, null, null);
+                throw incomplete();
             }
             char c = text.charAt(at);
             at++;
@@ -302,7 +297,7 @@ public final class Json {
                     int code = 0;
                     for (int i = 0; i < 4; i++) {
                         if (at >= text.length()) {
-                            throw failure(JsonSyntaxException.Problem.INCOMPLETE, null, null);
+                            throw incomplete();
                         }
                         int digit = Character.digit(text.charAt(at), 16);
                         if (digit < 0) {
@@ -354,7 +349,7 @@ public final class Json {
                 at++;
             }
             if (at == start) {
-                throw at >= text.length() ? failure(JsonSyntaxException.Problem.INCOMPLETE, null, null) : unexpected();
+                throw unexpectedOrEnd();
             }
         }
 
@@ -363,7 +358,7 @@ public final class Json {
             int start = at;
             for (int i = 0; i < word.length(); i++, at++) {
                 if (at >= text.length()) {
-                    throw failure(JsonSyntaxException.Problem.INCOMPLETE, null, null);
+                    throw incomplete();
                 }
                 if (text.charAt(at) != word.charAt(i)) {
                     at = start;
@@ -379,7 +374,7 @@ public final class Json {
 
         private void expect(char c) {
             if (peek() != c) {
-                throw at >= text.length() ? failure(JsonSyntaxException.Problem.INCOMPLETE, null, null) : unexpected();
+                throw unexpectedOrEnd();
             }
             at++;
         }
@@ -402,6 +397,15 @@ public final class Json {
 
         private JsonSyntaxException unexpected() {
             return failure(JsonSyntaxException.Problem.MALFORMED, null, null);
+        }
+
+        private JsonSyntaxException incomplete() {
+            return failure(JsonSyntaxException.Problem.INCOMPLETE, null, null);
+        }
+
+        /** At the end of the text, it is incomplete; anywhere else the character there is wrong. */
+        private JsonSyntaxException unexpectedOrEnd() {
+            return at >= text.length() ? incomplete() : unexpected();
         }
 
         private JsonSyntaxException failure(JsonSyntaxException.Problem problem, String field, String in) {

@@ -90,7 +90,7 @@ final class Messages {
 
         @Override
         public Map<String, Object> json() {
-            return Json.object("Volume", volume == null ? null : volume.json(), "Err", err);
+            return Json.object("Volume", volume.json(), "Err", err);
         }
     }
 

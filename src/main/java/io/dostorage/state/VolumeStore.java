@@ -64,7 +64,7 @@ public class VolumeStore {
     public boolean insertVolume(String name, Map<String, String> options) {
         return update("recording volume " + name,
                 "INSERT OR IGNORE INTO volume (name, options, created_at) VALUES (?, ?, ?)",
-                name, toJson(options), clock.instant().toString()) == 1;
+                name, Json.write(options), clock.instant().toString()) == 1;
     }
 
     /** Records a volume with its DigitalOcean side; returns false, changing nothing, when one of that name is known. */
@@ -73,14 +73,14 @@ public class VolumeStore {
         return update("recording volume " + name,
                 "INSERT OR IGNORE INTO volume (name, options, created_at, do_id, region, created_here, attached_droplet) "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                name, toJson(options), clock.instant().toString(), doId, region, createdHere ? "1" : "0",
+                name, Json.write(options), clock.instant().toString(), doId, region, createdHere ? "1" : "0",
                 attachedDroplet == null ? null : attachedDroplet.toString()) == 1;
     }
 
     /** Records the volume's options anew: DigitalOcean's answer may change one (a resize, its size). */
     public void setOptions(String name, Map<String, String> options) {
         update("recording the options of volume " + name, "UPDATE volume SET options = ? WHERE name = ?",
-                toJson(options), name);
+                Json.write(options), name);
     }
 
     /** Records the droplet the volume is now attached to; null when it is detached. */
@@ -346,10 +346,6 @@ public class VolumeStore {
         } catch (SQLException e) {
             throw new StateException(what + ": " + e.getMessage(), e);
         }
-    }
-
-    private static String toJson(Map<String, String> options) {
-        return Json.write(options);
     }
 
     /** The options as stored: an object of strings. */
