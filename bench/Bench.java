@@ -381,24 +381,12 @@ public class Bench {
         }
         try (Conn c = restarted.connect()) {
             long[] each = new long[RESTORED];
-            long t0 = System.nanoTime();
-            for (int i = 0; i < RESTORED; i++) {
-                long s = System.nanoTime();
-                c.ok(gets[i]);
-                each[i] = System.nanoTime() - s;
-            }
-            restoreMs = ms(System.nanoTime() - t0);
+            restoreMs = ms(timed(c, gets, each));
             restoreCalls = calls();
             out.put("dockerd's start: " + RESTORED + " Gets of known volumes in a row, right after the restart (DO calls)\t≤ 200 ms",
                     restoreMs + " ms (DO calls " + restoreCalls + ")");
             out.put("… of them: the first, then median, p90 and slowest of the rest", spread(each));
-            t0 = System.nanoTime();
-            for (int i = 0; i < RESTORED; i++) {
-                long s = System.nanoTime();
-                c.ok(gets[i]);
-                each[i] = System.nanoTime() - s;
-            }
-            out.put("… the same " + RESTORED + " Gets once more (a warmer JVM)", ms(System.nanoTime() - t0) + " ms: "
+            out.put("… the same " + RESTORED + " Gets once more (a warmer JVM)", ms(timed(c, gets, each)) + " ms: "
                     + spread(each));
         }
         r.json().put("restore_200_gets_ms", restoreMs);
@@ -904,18 +892,14 @@ public class Bench {
 
         /** Posts and fails unless 200 with an empty Err. */
         Reply ok(String endpoint, String body) {
-            Reply r = post(endpoint, body);
-            if (r.status != 200 || SOME_ERR.matcher(r.body).find()) {
-                fail(endpoint + " " + body + " answered " + r.status + ": " + r.body);
-            }
-            return r;
+            return ok(request(endpoint, body), endpoint + " " + body);
         }
 
-        /** Exchanges and fails unless 200 with an empty Err. */
-        Reply ok(byte[] request) {
+        /** Exchanges {@code request} (described as {@code what} in a failure) and fails unless 200 with an empty Err. */
+        Reply ok(byte[] request, String what) {
             Reply r = exchange(request);
             if (r.status != 200 || SOME_ERR.matcher(r.body).find()) {
-                fail(new String(request, StandardCharsets.UTF_8) + " answered " + r.status + ": " + r.body);
+                fail(what + " answered " + r.status + ": " + r.body);
             }
             return r;
         }
@@ -1066,6 +1050,17 @@ public class Bench {
     static long median(List<Long> values) {
         List<Long> sorted = values.stream().sorted().toList();
         return sorted.get(sorted.size() / 2);
+    }
+
+    /** Sends {@code requests} one after another, each answered OK; each one's time in {@code each}, the total returned (ns). */
+    static long timed(Conn c, byte[][] requests, long[] each) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < requests.length; i++) {
+            long s = System.nanoTime();
+            c.ok(requests[i], "a Get of the restored volumes");
+            each[i] = System.nanoTime() - s;
+        }
+        return System.nanoTime() - t0;
     }
 
     /** The first of {@code nanos}, then the median, p90 and maximum of the others, in ms. */
