@@ -51,7 +51,7 @@ public class ProtocolJson implements MessageBodyReader<Messages.Request>, Server
         if (bytes.length == 0) {
             return null;
         }
-        RequestFields fields = RequestFields.of(parse(bytes));
+        RequestFields fields = fields(bytes);
         if ((Class<?>) type == Messages.CreateRequest.class) {
             return Messages.CreateRequest.from(fields);
         }
@@ -83,6 +83,11 @@ public class ProtocolJson implements MessageBodyReader<Messages.Request>, Server
     /** The reply's JSON, as UTF-8. */
     static byte[] bytes(Messages.Reply reply) {
         return Json.write(reply.json()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A body's fields, as every endpoint reads them; a body that is not a JSON object is refused. */
+    static RequestFields fields(byte[] bytes) {
+        return RequestFields.of(parse(bytes));
     }
 
     /** JSON is UTF-8 (RFC 8259 section 8.1); other bytes are refused, not replaced. */

@@ -14,6 +14,7 @@ import io.dostorage.deadline.Deadline;
 import io.dostorage.volume.InvalidRequestException;
 import io.dostorage.volume.Volume;
 import io.dostorage.volume.VolumeService;
+import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -68,6 +69,7 @@ class VolumeDriverResource {
     }
 
     /** dockerd sends this, with an empty body, to a plugin it finds by its socket (legacy plugins). */
+    @NonBlocking
     @POST
     @Path("Plugin.Activate")
     public ActivateResponse activate() {
@@ -75,6 +77,7 @@ class VolumeDriverResource {
     }
 
     /** {@code global}: a DigitalOcean volume is one object for the whole cluster, not one per node. */
+    @NonBlocking
     @POST
     @Path("VolumeDriver.Capabilities")
     public CapabilitiesResponse capabilities() {
@@ -140,7 +143,12 @@ class VolumeDriverResource {
     @Path("VolumeDriver.Get")
     public GetResponse get(NameRequest request) {
         require(request, "Get");
-        return new GetResponse(info(volumes.get(request.name()), true), "");
+        return getResponse(volumes.get(request.name()));
+    }
+
+    /** Get's answer, also given by {@link MemoryAnswers}. */
+    static GetResponse getResponse(Volume volume) {
+        return new GetResponse(info(volume, true), "");
     }
 
     @POST

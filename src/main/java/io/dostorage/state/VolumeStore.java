@@ -138,6 +138,16 @@ public class VolumeStore {
         return read;
     }
 
+    /**
+     * {@link #findVolume}'s answer for a known volume when memory holds a current copy of it; empty
+     * when that answer would read SQLite (no copy, or one a write has made stale) or the volume is
+     * not known. Never blocks: the plugin answers from it on the thread that reads the request.
+     */
+    public Optional<StoredVolume> findVolumeInMemory(String name) {
+        Read copy = reads.get(name);
+        return copy != null && copy.generation() == writes.get() ? copy.volume() : Optional.empty();
+    }
+
     private Optional<StoredVolume> readVolume(String name) {
         return query("reading volume " + name, connection -> {
             try (PreparedStatement select = connection.prepareStatement(

@@ -159,6 +159,14 @@ final class Lifecycle {
     }
 
     /**
+     * See {@link VolumeService#getFromMemory}: a known volume's current copy in memory, while not
+     * mounted here (a mounted one's answer includes its filesystem's space, which asks the host).
+     */
+    Optional<Volume> getFromMemory(String name) {
+        return store.findVolumeInMemory(name).filter(v -> !v.referenced()).map(this::view);
+    }
+
+    /**
      * Get and Path of a volume that was never created or adopted on this node answer "not found",
      * even when DigitalOcean has it (List shows it). dockerd records a volume's options only when it
      * creates the volume itself; one it learns from a Get it records without them, and docker-compose

@@ -229,6 +229,17 @@ public class VolumeService {
         return lifecycle.get(VolumeName.check(name));
     }
 
+    /**
+     * {@link #get}'s answer when it needs neither SQLite, the host nor DigitalOcean, so that it never
+     * blocks: a known volume, not mounted here, whose copy in memory is current (recovery reads every
+     * known volume before the socket answers, so dockerd's Get of each volume it knows at its start
+     * is one). Empty otherwise: {@link #get} answers, and may block. Not mounted here, its mountpoint
+     * is null, so Path's answer too.
+     */
+    public Optional<Volume> getFromMemory(String name) {
+        return lifecycle.getFromMemory(VolumeName.check(name));
+    }
+
     /** The volumes this node knows, and those of this region in DigitalOcean (from the short-lived copy). */
     public List<Volume> list() {
         return lifecycle.list();
