@@ -26,7 +26,7 @@ import java.util.function.Function;
  *
  * <p>Only what needs no lock, no SQLite, no host call and no DigitalOcean call is answered here
  * ({@link VolumeService#getFromMemory}), with the very bytes {@link VolumeDriverResource} gives. A body
- * this class does not take as it is (not JSON, an unknown field, a malformed name, no {@code
+ * this class does not take as it is (not JSON, a field of the wrong type, a malformed name, no {@code
  * Content-Length}), or a volume not in memory, is passed on, so that its answer, and its {@code Err},
  * are the endpoint's. {@link BodyLimit}'s length check runs first.
  */
@@ -36,7 +36,7 @@ class MemoryAnswers {
     /** As Quarkus REST writes it for {@code @Produces(APPLICATION_JSON)}. */
     private static final String JSON = MediaType.APPLICATION_JSON + ";charset=UTF-8";
     /** After {@link BodyLimit}'s length check (-3) and Quarkus' own (-2), before Quarkus REST's route. */
-    static final int ORDER = -1;
+    private static final int ORDER = -1;
 
     private final VolumeService volumes;
 

@@ -38,6 +38,10 @@ import java.util.Map;
  * {@code volume/drivers/proxy.go}: Create and Mount 2 min, the others 1 min; a managed plugin's calls
  * only the {@code --timeout} it was enabled with, 30 s after a plain {@code docker plugin enable}),
  * cancelled as soon as dockerd closes the connection, which is what it does when it stops waiting.
+ *
+ * <p>Calls run on a worker thread, but for Activate and Capabilities, constants answered on the event
+ * loop ({@code @NonBlocking}), and a Get or Path that {@link MemoryAnswers} answers before a request
+ * reaches this class: dockerd waits for each of these as it starts.
  */
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
