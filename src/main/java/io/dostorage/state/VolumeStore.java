@@ -126,8 +126,8 @@ public class VolumeStore {
         // The count is taken before the read: a write that commits meanwhile bumps it after its
         // commit, so a copy that may predate that write is never served.
         long generation = writes.get();
-        Read copy = reads.get(name);
-        if (copy != null && copy.generation() == generation) {
+        Read copy = current(name, generation);
+        if (copy != null) {
             return copy.volume();
         }
         Optional<StoredVolume> read = readVolume(name);
@@ -144,8 +144,14 @@ public class VolumeStore {
      * not known. Never blocks: the plugin answers from it on the thread that reads the request.
      */
     public Optional<StoredVolume> findVolumeInMemory(String name) {
+        Read copy = current(name, writes.get());
+        return copy == null ? Optional.empty() : copy.volume();
+    }
+
+    /** The copy of the volume's read when it was read under {@code generation}, the current count; else null. */
+    private Read current(String name, long generation) {
         Read copy = reads.get(name);
-        return copy != null && copy.generation() == writes.get() ? copy.volume() : Optional.empty();
+        return copy != null && copy.generation() == generation ? copy : null;
     }
 
     private Optional<StoredVolume> readVolume(String name) {

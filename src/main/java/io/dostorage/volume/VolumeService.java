@@ -233,8 +233,8 @@ public class VolumeService {
      * {@link #get}'s answer when it needs neither SQLite, the host nor DigitalOcean, so that it never
      * blocks: a known volume, not mounted here, whose copy in memory is current (recovery reads every
      * known volume before the socket answers, so dockerd's Get of each volume it knows at its start
-     * is one). Empty otherwise: {@link #get} answers, and may block. Not mounted here, its mountpoint
-     * is null, so Path's answer too.
+     * is one). Empty otherwise: {@link #get} answers, and may block. Its mountpoint is null: Path's
+     * answer is then empty too.
      */
     public Optional<Volume> getFromMemory(String name) {
         return lifecycle.getFromMemory(VolumeName.check(name));
