@@ -20,10 +20,12 @@ final class DoErrorText {
 
     /**
      * 422 on attach when the droplet has as many volumes as DigitalOcean allows (15 since August
-     * 2024, per DigitalOcean's API description). The exact public text is not known to us; matched
-     * by this phrase.
+     * 2024, per DigitalOcean's API description). DigitalOcean's CSI driver matches two wordings: "cannot
+     * attach more volumes to the Droplet", DO's since mid-2024, and "cannot attach more than 7 volumes
+     * to a single Droplet", from while the limit was 7 (digitalocean/csi-digitalocean#573). Both start
+     * with these words, so one match serves either.
      */
-    static final String VOLUME_LIMIT = "maximum number of volumes";
+    static final String VOLUME_LIMIT = "cannot attach more";
 
     private DoErrorText() {
     }

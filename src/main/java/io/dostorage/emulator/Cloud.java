@@ -220,8 +220,7 @@ final class Cloud implements AutoCloseable {
         }
         long attached = volumes.values().stream().filter(v -> dropletId.equals(v.dropletId())).count();
         if (attached >= volumeLimit) {
-            throw DoApiError.unprocessable("Droplet " + dropletId + " already has the " + DoErrorText.VOLUME_LIMIT
-                    + " attached (" + volumeLimit + ")");
+            throw DoApiError.unprocessable(DoErrorText.VOLUME_LIMIT);
         }
         return newAction(ATTACH, volume, dropletId, null);
     }

@@ -22,8 +22,10 @@ package io.dostorage.emulator;
  *   <li>{@link #ALREADY_ATTACHED}, {@link #ATTACHMENT_NOT_FOUND}, {@link #PENDING_EVENT}: the words
  *       DigitalOcean's CSI driver (digitalocean/csi-digitalocean, {@code driver/controller.go}) matches
  *       in DO's 422 answers to volume actions; the description gives no text for them;</li>
- *   <li>{@link #VOLUME_LIMIT}: no public source gives DO's text (the description only says a droplet
- *       takes at most fifteen volumes); the emulator's wording, shared with the client's match.</li>
+ *   <li>{@link #VOLUME_LIMIT}: the words DigitalOcean's CSI driver matches in DO's 422 to an attach
+ *       beyond the droplet's limit since mid-2024 (digitalocean/csi-digitalocean#573); the description
+ *       says only that a droplet takes at most fifteen volumes. DO's whole message may say more; the
+ *       emulator says just these words.</li>
  * </ul>
  * The other messages of the emulator (its 422s for a bad name, size or region, the texts of 502, 503
  * and 504) are its own words: nothing matches them.
@@ -36,8 +38,8 @@ final class DoErrorText {
 
     static final String PENDING_EVENT = "Droplet already has a pending event";
 
-    /** Part of the emulator's 422 when a droplet has its volume limit: "Droplet 1001 already has the maximum ...". */
-    static final String VOLUME_LIMIT = "maximum number of volumes";
+    /** The emulator's 422 to an attach when the droplet has its volume limit. */
+    static final String VOLUME_LIMIT = "cannot attach more volumes to the Droplet";
 
     static final String ATTACHED_VOLUME = "A volume that's attached to a Droplet cannot be deleted. "
             + "Please detach it first before deleting.";

@@ -71,7 +71,7 @@ class DoErrorTextTest {
                 () -> cloud.attach(first.id(), REGION, 1002));
         assertEquals(List.of(1001L), elsewhere.holders());
         VolumeLimitException limit = assertThrows(VolumeLimitException.class, () -> cloud.attach(second.id(), REGION, 1001));
-        assertTrue(limit.getMessage().contains("(HTTP 422"), limit.getMessage());
+        assertTrue(limit.getMessage().contains("cannot attach more volumes to the Droplet (HTTP 422"), limit.getMessage());
         assertEquals(Optional.empty(), cloud.detach(second.id(), REGION, 1001), "\"attachment not found\": nothing to do");
     }
 

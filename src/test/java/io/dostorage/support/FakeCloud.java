@@ -318,8 +318,7 @@ public final class FakeCloud {
                 }
                 long attached = volumes.values().stream().filter(v -> v.isAttachedTo(droplet)).count();
                 if (attached >= VOLUME_LIMIT) {
-                    throw new VolumeLimitException("Droplet " + droplet + " already has the maximum number of volumes "
-                            + "attached (HTTP 422)", "fake", null);
+                    throw new VolumeLimitException("cannot attach more volumes to the Droplet (HTTP 422)", "fake", null);
                 }
                 return Optional.of(start("attach_volume", volumeId, droplet));
             }
