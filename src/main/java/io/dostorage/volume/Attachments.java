@@ -150,7 +150,8 @@ final class Attachments {
      * Polls the volume until no droplet holds it, within TAKEOVER_WAIT counted from the first Mount
      * that waited for this holder (see {@link #TAKEOVER_WAIT_FORGOTTEN}): under dockerd's 30 s cap
      * each Mount is cut short and sent again, and a wait that started afresh each time would never
-     * end. Returns empty once the wait is used up.
+     * end. The last poll falls at the end of the wait, so a holder that lets go within TAKEOVER_WAIT
+     * is never detached by force. Returns empty once the wait is used up.
      */
     private Optional<DoVolume> waitForRelease(DoVolume volume, long holder, Deadline deadline) {
         long now = System.nanoTime();
@@ -162,11 +163,9 @@ final class Attachments {
                     + "Mounts", volume.name(), holder, Duration.ofNanos(now - waiting.since()).toSeconds(),
                     takeoverWait.toSeconds());
         }
-        long end = waiting.since() + takeoverWait.toNanos();
         try {
             Duration poll;
-            while (System.nanoTime() + (poll = releasePoll(Duration.ofNanos(System.nanoTime() - waiting.since()),
-                    takeoverWait)).toNanos() - end <= 0) {
+            while (!(poll = releasePoll(Duration.ofNanos(System.nanoTime() - waiting.since()), takeoverWait)).isZero()) {
                 deadline.sleep(poll, "waiting for droplet " + holder + " to release volume " + volume.name());
                 Optional<DoVolume> current = cloud.volume(volume.id());
                 if (current.isEmpty()) {
@@ -187,16 +186,22 @@ final class Attachments {
     /**
      * The interval before the next poll of a volume another droplet holds, {@code elapsed} into the
      * wait: a quarter of the time waited so far, from {@link #FIRST_RELEASE_POLL} up to TAKEOVER_WAIT
-     * / 20 and at most {@link #LAST_RELEASE_POLL}. So a release is seen at most a quarter late (a
-     * moved service's old droplet lets go about a grace and a detach after the wait began: it is seen
-     * within half a second), and a holder that keeps the volume costs about four calls per doubling of
-     * the wait, then one per interval: about 30 over a 40 s TAKEOVER_WAIT.
+     * / 20 and at most {@link #LAST_RELEASE_POLL}, and never past the end of the wait; zero once the
+     * wait is over. So a release is seen at most a quarter late (a moved service's old droplet lets go
+     * about a grace and a detach after the wait began: it is seen within half a second), the last poll
+     * is at the end of TAKEOVER_WAIT, and a holder that keeps the volume costs about four calls per
+     * doubling of the wait, then one per interval: about 30 over a 40 s TAKEOVER_WAIT.
      */
     static Duration releasePoll(Duration elapsed, Duration takeoverWait) {
+        Duration left = takeoverWait.minus(elapsed);
+        if (left.isNegative() || left.isZero()) {
+            return Duration.ZERO;
+        }
         Duration cap = takeoverWait.dividedBy(20);
         cap = cap.compareTo(FIRST_RELEASE_POLL) < 0 ? FIRST_RELEASE_POLL : cap.compareTo(LAST_RELEASE_POLL) > 0 ? LAST_RELEASE_POLL : cap;
         Duration poll = elapsed.dividedBy(4);
-        return poll.compareTo(FIRST_RELEASE_POLL) < 0 ? FIRST_RELEASE_POLL : poll.compareTo(cap) > 0 ? cap : poll;
+        poll = poll.compareTo(FIRST_RELEASE_POLL) < 0 ? FIRST_RELEASE_POLL : poll.compareTo(cap) > 0 ? cap : poll;
+        return poll.compareTo(left) > 0 ? left : poll;
     }
 
     /**

@@ -116,6 +116,18 @@ public final class FakeCloud {
         return volumes.values().stream().anyMatch(v -> v.name().equals(name) && v.isAttachedTo(droplet));
     }
 
+    /**
+     * Droplet {@code droplet}'s plugin lets go of volume {@code name}: the detach it sends, which
+     * DigitalOcean completes {@code after} from now. Until then the volume is attached there and
+     * the action is pending, as on DigitalOcean.
+     */
+    public synchronized void detachLater(String name, String region, long droplet, Duration after) {
+        DoVolume volume = named(name, region).orElseThrow();
+        Action action = new Action(nextAction.getAndIncrement(), "detach_volume", volume.id(), droplet,
+                System.nanoTime() + after.toNanos(), false, CloudAction.Status.IN_PROGRESS, Instant.now());
+        actions.put(action.id(), action);
+    }
+
     /** The next {@code count} actions are accepted but end errored, with no effect. */
     public synchronized void erroredActions(int count) {
         erroredActions = count;

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** How often a Mount asks DigitalOcean whether another droplet has let go of a volume. */
@@ -32,16 +33,41 @@ class ReleasePollTest {
             long waited = 0;
             int polls = 0;
             Duration poll;
-            while (waited + (poll = Attachments.releasePoll(Duration.ofMillis(waited), wait)).toMillis() <= wait.toMillis()) {
+            while (!(poll = Attachments.releasePoll(Duration.ofMillis(waited), wait)).isZero()) {
                 waited += poll.toMillis();
                 polls++;
                 assertTrue(poll.compareTo(Attachments.LAST_RELEASE_POLL) <= 0, "at most every 2 s: " + poll);
             }
-            long steady = wait.toMillis() / Attachments.releasePoll(wait, wait).toMillis();
+            long steady = wait.toMillis() / Attachments.releasePoll(wait.dividedBy(2), wait).toMillis();
             assertTrue(polls <= steady + 16, polls + " polls over " + wait + ", " + steady + " of them at the longest interval");
             if (wait.equals(WAIT)) {
                 assertTrue(polls <= 36, polls + " polls over the default TAKEOVER_WAIT");
             }
         }
+    }
+
+    /**
+     * A holder that lets go just before TAKEOVER_WAIT ends keeps its clean release: the last poll is
+     * at the end of the wait, not up to an interval before it (each poll's DigitalOcean call adds
+     * its own time, here 40 ms).
+     */
+    @Test
+    void theLastPollFallsAtTheEndOfTheWaitAndNoneAfterIt() {
+        long callMillis = 40;
+        for (Duration wait : new Duration[] {Duration.ofMillis(1500), Duration.ofSeconds(10), WAIT, Duration.ofSeconds(45),
+                Duration.ofMinutes(2)}) {
+            long clock = 0;
+            long lastPoll = -1;
+            Duration poll;
+            while (!(poll = Attachments.releasePoll(Duration.ofMillis(clock), wait)).isZero()) {
+                assertTrue(clock + poll.toMillis() <= wait.toMillis(), "a poll past the end of " + wait + " at " + clock + " ms");
+                clock += poll.toMillis();
+                lastPoll = clock;
+                clock += callMillis;
+            }
+            assertEquals(wait.toMillis(), lastPoll, "the last poll of " + wait);
+        }
+        assertEquals(Duration.ZERO, Attachments.releasePoll(WAIT, WAIT), "none once the wait is over");
+        assertEquals(Duration.ZERO, Attachments.releasePoll(WAIT.plusSeconds(3), WAIT), "none for a Mount that finds it spent");
     }
 }

@@ -6,6 +6,7 @@ import io.dostorage.host.MountSpec;
 import io.dostorage.host.Ownership;
 import io.dostorage.support.FakeCloud;
 import io.dostorage.support.FakeVolumeHost;
+import io.dostorage.support.LogCapture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -328,6 +329,22 @@ class VolumeServiceTest {
             release.get(10, TimeUnit.SECONDS);
             assertEquals(List.of(NODE_B), cloud.volume(name, REGION).orElseThrow().dropletIds(), policy);
             assertFalse(a.host().isMounted(a.volumes().mountRoot().resolve(name)), "released cleanly by its holder");
+        }
+    }
+
+    @Test
+    void takeoverWaitLeavesAHolderThatLetsGoInTheLastInstantOfTheWait() {
+        holdOnA("pgdata", "wait");
+        TestNode<FakeVolumeHost> b = node(NODE_B, Map.of("dostorage.volumes.takeover-wait", "2s"));
+        // B polls every 250 ms over a 2 s wait: the holder's detach completes after the poll at
+        // 1.75 s and before the wait ends. A wait that stopped at its last full interval took it by force.
+        cloud.detachLater("pgdata", REGION, NODE_A, Duration.ofMillis(1900));
+        try (LogCapture log = LogCapture.start()) {
+            b.volumes().mount("pgdata", "on-b");
+
+            assertEquals(List.of(NODE_B), cloud.volume("pgdata", REGION).orElseThrow().dropletIds());
+            List<String> forced = log.infoAndAbove("io.dostorage").stream().filter(l -> l.contains("taking volume pgdata over")).toList();
+            assertEquals(List.of(), forced, "the holder let go within TAKEOVER_WAIT: nothing is detached by force");
         }
     }
 
