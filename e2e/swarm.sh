@@ -73,6 +73,7 @@ dk() { local n=$1; shift; docker -H "unix://$E2E_RUN/node$n/docker.sock" "$@"; }
 mgr() { dk 1 "$@"; }
 now_ms() { date +%s%3N; }
 secs() { local ms=$1 sign=""; [ "$ms" -ge 0 ] || { sign=-; ms=$(( -ms )); }; printf '%s%d.%01d' "$sign" $(( ms / 1000 )) $(( (ms % 1000) / 100 )); }
+signed_secs() { if [ "$1" -ge 0 ]; then printf '+%s' "$(secs "$1")"; else secs "$1"; fi; }
 
 # ---------------------------------------------------------------------------------------------
 # Clean-up: on every exit path, and of an interrupted earlier run at start; safe to run twice.
@@ -556,9 +557,9 @@ check_takeover_timeline() {
   log "timeline from the cut (s): down for Swarm $(secs "$DOWN_MS"); first Mount $(secs "$first_ms"); $cuts Mount(s) cut by dockerd;" \
     "the Mount that took over came $(secs "$came_ms"), took over $(secs "$takeover_ms") ($(secs $(( takeover_ms - first_ms ))) after the first)," \
     "answered $(secs "$answered_ms"); the task ran $(secs "$FAILOVER_MS")"
-  TIMES+=("$(printf '%-26s %s %5s s = down %s, first Mount +%s, takeover +%s, task running +%s' "$label" \
-    "node${MOVE_FROM} -> node$n" "$(secs "$FAILOVER_MS")" "$(secs "$DOWN_MS")" "$(secs $(( first_ms - DOWN_MS )))" \
-    "$(secs $(( takeover_ms - first_ms )))" "$(secs $(( FAILOVER_MS - takeover_ms )))")")
+  TIMES+=("$(printf '%-26s %s %5s s = down %s, first Mount %s, takeover %s, task running %s' "$label" \
+    "node${MOVE_FROM} -> node$n" "$(secs "$FAILOVER_MS")" "$(secs "$DOWN_MS")" "$(signed_secs $(( first_ms - DOWN_MS )))" \
+    "$(signed_secs $(( takeover_ms - first_ms )))" "$(signed_secs $(( FAILOVER_MS - takeover_ms )))")")
   check "the takeover waited the whole TAKEOVER_WAIT from the first Mount" [ $(( takeover_ms - first_ms )) -ge "$wait_ms" ]
   local due=$(( first_ms + wait_ms > came_ms ? first_ms + wait_ms : came_ms ))
   check "and came within 2 s of the wait's end or of the Mount that found it spent" [ "$takeover_ms" -le $(( due + 2000 )) ]
