@@ -527,21 +527,22 @@ cut_and_fail_over() {
 # 02:46:25,979 WARN ..."), which the plugin writes in UTC, as this host's clock runs.
 line_ms() { date -u -d "$(printf '%s' "$1" | cut -c1-23 | tr , .)" +%s%3N; }
 
-# A failover by takeover of appdata, from node N's plugin log since mark M, against the cut at T0
-# (ms) and TAKEOVER_WAIT W (ms): when Swarm's first Mount came, how many Mounts dockerd cut, when
-# the Mount that took the volume over came, when it took it over and answered. Logs that timeline,
-# adds it to the summary as LABEL, and checks the plugin's own part of it: the takeover waited the
-# whole TAKEOVER_WAIT from the first Mount (no holder is torn off early), came no later than the
-# wait's end or the Mount that found it spent (+ 2 s for its last poll), and the task ran within
-# 10 s of it (a detach, an attach, the Mount's answer, dockerd's container start). The rest is
-# Swarm's (its down detection, when it sends the first Mount and the retries): that is held only to
-# TAKEOVER_WAIT + down detection + 30 s in all, which a wait that started afresh would exceed.
+# A failover by takeover of appdata (after cut_and_fail_over: CUT_AT, MOVE_FROM, DOWN_MS,
+# FAILOVER_MS), from node N's plugin log since mark M, with TAKEOVER_WAIT W (ms): when Swarm's first
+# Mount came, how many Mounts dockerd cut, when the Mount that took the volume over came, when it
+# took it over and answered. Logs that timeline, adds it to the summary as LABEL, and checks the
+# plugin's own part of it: the takeover waited the whole TAKEOVER_WAIT from the first Mount (no
+# holder is torn off early), came no later than the wait's end or the Mount that found it spent (+2 s
+# for its last poll), and the task ran within 10 s of it (a detach, an attach, the Mount's answer,
+# dockerd's container start). The rest is Swarm's (its down detection, when it sends the first Mount
+# and the retries): that is held only to TAKEOVER_WAIT + down detection + 30 s in all, which a wait
+# that started afresh would exceed.
 check_takeover_timeline() {
-  local n=$1 mark=$2 t0=$3 wait_ms=$4 label=$5 said tk_no before first took id answered cuts
+  local n=$1 mark=$2 wait_ms=$3 label=$4 t0=$CUT_AT said hit before first took id answered cuts
   said=$(plugin_log_since "$n" "$mark")
-  tk_no=$(printf '%s\n' "$said" | grep -n -m1 'taking volume appdata over from droplet' | cut -d: -f1 || true)
-  [ -n "$tk_no" ] || die "node$n's plugin logged no takeover of appdata"
-  before=$(printf '%s\n' "$said" | head -n "$tk_no")
+  hit=$(printf '%s\n' "$said" | grep -n -m1 'taking volume appdata over from droplet' || true)
+  [ -n "$hit" ] || die "node$n's plugin logged no takeover of appdata"
+  before=$(printf '%s\n' "$said" | head -n "${hit%%:*}")
   first=$(printf '%s\n' "$before" | grep -m1 -E 'Mount of volume appdata by [0-9a-f]+$' || true)
   took=$(printf '%s\n' "$before" | grep -E 'Mount of volume appdata by [0-9a-f]+$' | tail -1 || true)
   [ -n "$first" ] || die "node$n's plugin logged no Mount of appdata before its takeover"
@@ -552,7 +553,7 @@ check_takeover_timeline() {
   local first_ms came_ms takeover_ms answered_ms
   first_ms=$(( $(line_ms "$first") - t0 ))
   came_ms=$(( $(line_ms "$took") - t0 ))
-  takeover_ms=$(( $(line_ms "$(printf '%s\n' "$said" | sed -n "${tk_no}p")") - t0 ))
+  takeover_ms=$(( $(line_ms "${hit#*:}") - t0 ))
   answered_ms=$(( $(line_ms "$answered") - t0 ))
   log "timeline from the cut (s): down for Swarm $(secs "$DOWN_MS"); first Mount $(secs "$first_ms"); $cuts Mount(s) cut by dockerd;" \
     "the Mount that took over came $(secs "$came_ms"), took over $(secs "$takeover_ms") ($(secs $(( takeover_ms - first_ms ))) after the first)," \
@@ -610,7 +611,7 @@ scenario_failover() {
   local m2 m3; m2=$(plugin_mark 2); m3=$(plugin_mark 3)
   cut_and_fail_over 3 2
   log "failover node3 -> node2 in $(secs "$FAILOVER_MS") s (down detection $(secs "$DOWN_MS") s, TAKEOVER_WAIT $TAKEOVER_WAIT_SHORT)"
-  check_takeover_timeline 2 "$m2" "$CUT_AT" $(( ${TAKEOVER_WAIT_SHORT%s} * 1000 )) "failover (node cut off)"
+  check_takeover_timeline 2 "$m2" $(( ${TAKEOVER_WAIT_SHORT%s} * 1000 )) "failover (node cut off)"
   wait_for 10 "node2 wrote its start" history_has 2 started-on-node2
   expect_match "node2's plugin logged the takeover, naming the old droplet" \
     'taking volume appdata over from droplet 1003 \(droplet-1003, active\): detaching it from there' \
@@ -721,7 +722,7 @@ scenario_cap() {
   local mo mh; mo=$(plugin_mark "$other"); mh=$(plugin_mark "$holder")
   cut_and_fail_over "$holder" "$other"
   log "failover node$holder -> node$other in $(secs "$FAILOVER_MS") s under the 30 s cap"
-  check_takeover_timeline "$other" "$mo" "$CUT_AT" $(( ${TAKEOVER_WAIT_LONG%s} * 1000 )) "failover (30 s cap)"
+  check_takeover_timeline "$other" "$mo" $(( ${TAKEOVER_WAIT_LONG%s} * 1000 )) "failover (30 s cap)"
   local said; said=$(plugin_log_since "$other" "$mo")
   expect_match "a Mount was cut by dockerd's hang-up" 'dockerd closed the connection' "$said"
   expect_match "the next Mount went on with the same wait" "still waiting for droplet 100$holder to release it, [0-9]+s of TAKEOVER_WAIT=${TAKEOVER_WAIT_LONG%s}s spent by earlier Mounts" "$said"

@@ -197,11 +197,14 @@ final class Attachments {
         if (left.isNegative() || left.isZero()) {
             return Duration.ZERO;
         }
-        Duration cap = takeoverWait.dividedBy(20);
-        cap = cap.compareTo(FIRST_RELEASE_POLL) < 0 ? FIRST_RELEASE_POLL : cap.compareTo(LAST_RELEASE_POLL) > 0 ? LAST_RELEASE_POLL : cap;
-        Duration poll = elapsed.dividedBy(4);
-        poll = poll.compareTo(FIRST_RELEASE_POLL) < 0 ? FIRST_RELEASE_POLL : poll.compareTo(cap) > 0 ? cap : poll;
+        Duration cap = within(takeoverWait.dividedBy(20), FIRST_RELEASE_POLL, LAST_RELEASE_POLL);
+        Duration poll = within(elapsed.dividedBy(4), FIRST_RELEASE_POLL, cap);
         return poll.compareTo(left) > 0 ? left : poll;
+    }
+
+    /** {@code d}, but no shorter than {@code min} and no longer than {@code max}. */
+    private static Duration within(Duration d, Duration min, Duration max) {
+        return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
     }
 
     /**

@@ -122,10 +122,7 @@ public final class FakeCloud {
      * the action is pending, as on DigitalOcean.
      */
     public synchronized void detachLater(String name, String region, long droplet, Duration after) {
-        DoVolume volume = named(name, region).orElseThrow();
-        Action action = new Action(nextAction.getAndIncrement(), "detach_volume", volume.id(), droplet,
-                System.nanoTime() + after.toNanos(), false, CloudAction.Status.IN_PROGRESS, Instant.now());
-        actions.put(action.id(), action);
+        begin("detach_volume", named(name, region).orElseThrow().id(), droplet, after, false);
     }
 
     /** The next {@code count} actions are accepted but end errored, with no effect. */
@@ -208,8 +205,13 @@ public final class FakeCloud {
         if (errored) {
             erroredActions--;
         }
+        return begin(type, volumeId, droplet, actionDelay, errored);
+    }
+
+    /** An action in progress, which completes (or ends errored) {@code after} from now. */
+    private CloudAction begin(String type, String volumeId, long droplet, Duration after, boolean errored) {
         Action action = new Action(nextAction.getAndIncrement(), type, volumeId, droplet,
-                System.nanoTime() + actionDelay.toNanos(), errored, CloudAction.Status.IN_PROGRESS, Instant.now());
+                System.nanoTime() + after.toNanos(), errored, CloudAction.Status.IN_PROGRESS, Instant.now());
         actions.put(action.id(), action);
         return action.view();
     }
